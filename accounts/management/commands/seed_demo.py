@@ -1,0 +1,45 @@
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+
+DEMO_PASSWORD = "lyceum-demo-2026"  # noqa: S105 - demo data only, never in production
+
+DEMO_USERS = [
+    # email, display name, staff, superuser, instructor, groups
+    ("admin@lyceum.test", "Ada Admin", True, True, False, ["Support", "Finance", "Content review"]),
+    ("instructor@lyceum.test", "Ines Instructor", False, False, True, []),
+    ("learner@lyceum.test", "Leo Learner", False, False, False, []),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data. Idempotent: running it twice creates nothing twice."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = 0
+        for email, name, staff, superuser, instructor, groups in DEMO_USERS:
+            user, was_created = User.objects.get_or_create(
+                email=email,
+                defaults={
+                    "display_name": name,
+                    "is_staff": staff,
+                    "is_superuser": superuser,
+                    "is_instructor": instructor,
+                },
+            )
+            if was_created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                created += 1
+            EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            for group_name in groups:
+                user.groups.add(Group.objects.get(name=group_name))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new user(s))."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, name, staff, *_ in DEMO_USERS:
+            role = "staff console" if staff else name.split()[-1].lower()
+            self.stdout.write(f"  {email:<26} {role}")
