@@ -1,12 +1,33 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+
+class _NonEmptyEnviron(Mapping):
+    """os.environ where `NAME=` counts as unset, so a .env copied from .env.example keeps every default
+    (otherwise DATABASE_URL= selects Django's dummy backend and CELERY_TASK_ALWAYS_EAGER= turns eager off)."""
+
+    def __getitem__(self, name: str) -> str:
+        value = os.environ[name]
+        if value == "":
+            raise KeyError(name)
+        return value
+
+    def __iter__(self):
+        return (name for name, value in os.environ.items() if value != "")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 env = environ.Env()
+env.ENVIRON = _NonEmptyEnviron()
 # A local .env file is optional; the real environment always wins.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -42,6 +63,7 @@ INSTALLED_APPS = [
     "djstripe",
     # ours
     "accounts",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -114,7 +136,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "reconcile-payments": {"task": "billing.tasks.reconcile_recent_payments", "schedule": 15 * 60},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -228,7 +252,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Content Security Policy: no inline scripts or styles, nothing from other origins.
-CSP_EXTRA_STYLE_HASHES = env.list("CSP_EXTRA_STYLE_HASHES", default=[])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -260,6 +283,9 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_lyceum_d
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_API_VERSION = "2026-08-26.dahlia"
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10)
+# The SDK retries connection failures with the same idempotency key, so a retry never charges twice.
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 STRIPE_TEST_SECRET_KEY = STRIPE_SECRET_KEY if not STRIPE_LIVE_MODE else ""
 STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY if STRIPE_LIVE_MODE else ""
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import Payment, Refund
+
+SUBJECTS = {
+    "receipt": "Your Lyceum receipt {receipt}",
+    "failed": "Your payment for {description} did not go through",
+    "refund": "Your refund for {description}",
+}
+
+
+def send_payment_email(payment_id: str, kind: str, refund_id: int | None = None) -> None:
+    """Render and send one payment e-mail (HTML and text)."""
+    payment = Payment.objects.select_related("user").get(pk=payment_id)
+    if not payment.user.is_active:
+        return  # erased accounts get no mail
+    refund = Refund.objects.get(pk=refund_id) if refund_id else None
+    context = {
+        "payment": payment,
+        "refund": refund,
+        "user": payment.user,
+        "site_url": settings.SITE_URL,
+        "status_url": settings.SITE_URL + reverse("billing:payment_status", args=[payment.pk]),
+        "receipt_url": settings.SITE_URL + reverse("billing:receipt", args=[payment.pk]),
+        "retry_url": settings.SITE_URL + reverse("billing:payment_retry", args=[payment.pk]),
+    }
+    subject = SUBJECTS[kind].format(receipt=payment.receipt_number or "", description=payment.description)
+    text = render_to_string(f"billing/emails/{kind}.txt", context)
+    html = render_to_string(f"billing/emails/{kind}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [payment.user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()

@@ -1,0 +1,184 @@
+"""Stripe webhook intake and dispatch.
+
+`receive` stores the raw delivery first as dj-stripe's WebhookEventTrigger, verifies the signature
+with the endpoint secret dj-stripe keeps, records a StripeEvent once per event id and processes it
+in a Celery task after commit, so the HTTP answer is fast. Billing's own handlers run first; then every handler
+other apps registered for the type. Handlers re-read objects from Stripe rather than trusting the
+event's snapshot, so order does not matter.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import gateway, registry, services
+from .models import StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+def receive(request, endpoint_uuid) -> tuple[int, str]:
+    """Store, verify and enqueue one delivery. Returns (HTTP status, message)."""
+    from djstripe.models import WebhookEndpoint, WebhookEventTrigger
+    from djstripe.models.webhooks import get_remote_ip
+
+    endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=endpoint_uuid).first()
+    if endpoint is None:
+        return 404, "unknown webhook endpoint"
+    trigger = WebhookEventTrigger.objects.create(
+        headers=dict(request.headers),
+        body=request.body.decode("utf-8", "replace"),
+        remote_ip=get_remote_ip(request),
+        webhook_endpoint=endpoint,
+    )
+    trigger.valid = bool(endpoint.secret) and trigger.verify_signature(
+        secret=endpoint.secret, tolerance=endpoint.djstripe_tolerance
+    )
+    if not trigger.valid or not trigger.json_body.get("id"):
+        trigger.valid = False
+        trigger.exception = "signature verification failed"
+        trigger.save()
+        return 400, "invalid signature"
+    trigger.save()
+    record_event(trigger.json_body, trigger_id=trigger.pk)
+    return 200, "ok"
+
+
+def record_event(payload: dict, *, trigger_id: int | None = None) -> StripeEvent | None:
+    from . import tasks
+
+    if not payload.get("id") or not payload.get("type"):
+        return None
+    obj = (payload.get("data") or {}).get("object") or {}
+    try:
+        with transaction.atomic():
+            event, created = StripeEvent.objects.get_or_create(
+                event_id=payload["id"],
+                defaults={
+                    "type": payload["type"],
+                    "livemode": bool(payload.get("livemode")),
+                    "object_id": obj.get("id", "") if isinstance(obj, dict) else "",
+                    "payload": payload,
+                    "trigger_id": trigger_id,
+                    "stripe_created": services.stripe_timestamp(payload.get("created")),
+                },
+            )
+    except IntegrityError:
+        event, created = StripeEvent.objects.get(event_id=payload["id"]), False
+    if created or event.status in (StripeEvent.Status.PENDING, StripeEvent.Status.FAILED):
+        event_pk = event.pk
+        transaction.on_commit(lambda: tasks.process_stripe_event.delay(event_pk))
+    return event
+
+
+def _object_id(payload: dict) -> str:
+    return ((payload.get("data") or {}).get("object") or {}).get("id", "")
+
+
+def _checkout_session(payload: dict) -> None:
+    services.apply_checkout_session(_object_id(payload))
+
+
+def _payment_intent(payload: dict) -> None:
+    services.apply_payment_intent(_object_id(payload))
+
+
+def _charge_refunded(payload: dict) -> None:
+    charge = (payload.get("data") or {}).get("object") or {}
+    services.apply_charge_refunds(charge)
+
+
+def _refund(payload: dict) -> None:
+    refund = (payload.get("data") or {}).get("object") or {}
+    # Re-read every refund of that payment intent: the event may be older than what Stripe knows now.
+    services.apply_charge_refunds({"payment_intent": refund.get("payment_intent")})
+
+
+BILLING_HANDLERS = {
+    "checkout.session.completed": _checkout_session,
+    "checkout.session.async_payment_succeeded": _checkout_session,
+    "checkout.session.async_payment_failed": _checkout_session,
+    "checkout.session.expired": _checkout_session,
+    "payment_intent.payment_failed": _payment_intent,
+    "charge.refunded": _charge_refunded,
+    "charge.refund.updated": _refund,
+    "refund.created": _refund,
+    "refund.updated": _refund,
+}
+
+WEBHOOK_EVENTS = sorted(
+    set(BILLING_HANDLERS)
+    | {
+        "payment_intent.succeeded",
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "invoice.payment_failed",
+        "invoice.finalized",
+        "account.updated",
+        "transfer.created",
+        "transfer.reversed",
+    }
+)
+
+
+def process_event(event_pk: int) -> StripeEvent:
+    """Run every handler for the event. Raises on failure so the task retries; succeeded events are skipped."""
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status in (StripeEvent.Status.SUCCEEDED, StripeEvent.Status.IGNORED):
+            return event
+        event.status = StripeEvent.Status.PROCESSING
+        event.attempts += 1
+        event.save(update_fields=["status", "attempts"])
+    handlers = []
+    if event.type in BILLING_HANDLERS:
+        handlers.append(BILLING_HANDLERS[event.type])
+    handlers += registry.event_handlers(event.type)
+    try:
+        for handler in handlers:
+            handler(event.payload)
+    except Exception as exc:
+        StripeEvent.objects.filter(pk=event.pk).update(
+            status=StripeEvent.Status.FAILED, last_error=f"{exc.__class__.__name__}: {exc}"[:4000]
+        )
+        raise
+    StripeEvent.objects.filter(pk=event.pk).update(
+        status=StripeEvent.Status.SUCCEEDED if handlers else StripeEvent.Status.IGNORED,
+        last_error="",
+        processed_at=timezone.now(),
+    )
+    _mirror(event)
+    event.refresh_from_db()
+    return event
+
+
+def _mirror(event: StripeEvent) -> None:
+    """Let dj-stripe mirror the event's objects into its tables. Best effort: our rows are the truth."""
+    if not event.trigger_id:
+        return
+    from djstripe.models import WebhookEventTrigger
+
+    trigger = WebhookEventTrigger.objects.filter(pk=event.trigger_id).first()
+    if trigger is None or trigger.processed:
+        return
+    try:
+        with transaction.atomic():
+            trigger.process(save=True)
+    except Exception as exc:  # noqa: BLE001 - mirroring never blocks processing
+        logger.info("dj-stripe could not mirror %s: %s", event.event_id, exc)
+        StripeEvent.objects.filter(pk=event.pk).update(mirror_error=f"{exc.__class__.__name__}: {exc}"[:4000])
+
+
+def replay_event(event: StripeEvent) -> StripeEvent:
+    """Staff replay from the console: reprocess now (handlers are idempotent)."""
+    StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.PENDING, last_error="")
+    return process_event(event.pk)
+
+
+def fetch_and_record(event_id: str) -> StripeEvent | None:
+    """Record an event fetched from Stripe by id (for operators recovering a lost delivery)."""
+    return record_event(gateway.retrieve_event(event_id))
