@@ -47,7 +47,7 @@ def configure() -> None:
     stripe.enable_telemetry = False
 
 
-def _call(description: str, fn, *args, **kwargs):
+def _call(what: str, fn, /, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except stripe.CardError as exc:
@@ -57,17 +57,17 @@ def _call(description: str, fn, *args, **kwargs):
             code="card_declined",
         ) from exc
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-        logger.warning("Stripe unreachable during %s: %s", description, exc)
+        logger.warning("Stripe unreachable during %s: %s", what, exc)
         raise PaymentProviderUnavailable(
             "We could not reach our payment provider. Nothing was charged; please try again in a minute."
         ) from exc
     except stripe.APIError as exc:
-        logger.warning("Stripe error during %s: %s", description, exc)
+        logger.warning("Stripe error during %s: %s", what, exc)
         raise PaymentProviderUnavailable(
             "Our payment provider had a problem. Nothing was charged; please try again in a minute."
         ) from exc
     except stripe.StripeError as exc:
-        logger.error("Stripe refused %s: %s", description, exc)
+        logger.error("Stripe refused %s: %s", what, exc)
         message = getattr(getattr(exc, "error", None), "message", None) or str(exc)
         raise PaymentProviderError(f"The payment provider refused the request: {message}") from exc
 

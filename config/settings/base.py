@@ -225,6 +225,8 @@ REST_FRAMEWORK = {
         "anon": env("API_ANON_RATE", default="100/minute"),
         "user": env("API_USER_RATE", default="1000/minute"),
     },
+    # Without it DRF trusts any X-Forwarded-For, so a caller could pick a new "IP" per request.
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -278,8 +280,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
 # Stripe (the billing app is the only user of these).
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_lyceum_dev")
-STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_lyceum_dev")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_LyceumDevelopmentKey000000000")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_LyceumDevelopmentKey000000000")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_API_VERSION = "2026-08-26.dahlia"
@@ -318,6 +320,7 @@ def build_logging(fmt: str, level: str) -> dict:
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
+            "stripe": {"level": "WARNING"},
         },
     }
 
