@@ -11,8 +11,8 @@ from django.utils import timezone
 from config.errors import DomainError
 
 from .models import APIKey, User
+from .roles import STAFF_GROUPS
 
-STAFF_GROUPS = ("Support", "Finance", "Content review")
 MAX_ACTIVE_KEYS = 10
 
 

@@ -6,6 +6,14 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
+        from accounts.roles import grant_to_group
+
         from . import gateway
 
         gateway.configure()
+        viewing = [
+            f"billing.view_{model}" for model in ("payment", "refund", "stripeevent", "customer", "connectedaccount")
+        ]
+        # Finance refunds (change_payment gates the refund page) and replays failed webhooks.
+        grant_to_group("Finance", viewing + ["billing.change_payment", "billing.change_stripeevent"])
+        grant_to_group("Support", viewing)

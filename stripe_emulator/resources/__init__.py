@@ -1,0 +1,13 @@
+"""Importing this package registers every route."""
+
+from . import (  # noqa: F401
+    billing,
+    catalog,
+    checkout,
+    connect,
+    control_api,
+    customers,
+    events,
+    payment_methods,
+    payments,
+)
