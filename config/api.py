@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, pagination, status, throttling
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
 
@@ -38,6 +37,10 @@ _MESSAGES = {
 
 def exception_handler(exc, context):
     """Render every DRF error as {"error": {"code", "message", "fields"}}."""
+    # Imported here: rest_framework.views reads DEFAULT_THROTTLE_CLASSES (this module) at import time,
+    # so a module-level import fails whenever config.api happens to be imported first.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, Http404):
@@ -86,7 +89,11 @@ class _RateLimitHeadersMixin:
             remaining = max(self.num_requests - len(self.history), 0)
             # The DRF request wraps Django's; middleware reads it from there.
             django_request = getattr(request, "_request", request)
-            django_request.ratelimit = (self.num_requests, remaining)
+            # Several throttles apply (anonymous callers also count against the per-user one, by IP):
+            # the headers describe the one closest to refusing.
+            current = getattr(django_request, "ratelimit", None)
+            if current is None or remaining < current[1]:
+                django_request.ratelimit = (self.num_requests, remaining)
         return allowed
 
 

@@ -42,7 +42,8 @@ def _check_broker() -> str | None:
     try:
         from config.celery import app
 
-        with app.connection_for_write() as conn:
+        # The URL from settings, the same one the condition above looked at.
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
         return f"broker unavailable: {exc.__class__.__name__}"

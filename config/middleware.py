@@ -2,7 +2,8 @@ import re
 import uuid
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, JsonResponse
 
 from .logging import request_id_var
 
@@ -50,28 +51,38 @@ class APIErrorMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if is_api_request(request):
-            from .api import add_rate_limit_headers
-
-            add_rate_limit_headers(request, response)
+        if not is_api_request(request):
+            return response
         if (
-            is_api_request(request)
-            and response.status_code >= 400
+            response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
             and not request.path.startswith(("/api/docs", "/api/schema"))
         ):
             from .api import error_body
 
-            code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden"}.get(response.status_code, "error")
+            code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 403: "forbidden"}.get(
+                response.status_code, "error"
+            )
             message = {
+                400: "The request is not valid.",
                 404: "No API endpoint at this address.",
                 405: "This method is not allowed here.",
                 403: "You may not do this.",
             }.get(response.status_code, "The request could not be handled.")
-            return JsonResponse(error_body(code, message), status=response.status_code)
-        return response
+            json_response = JsonResponse(error_body(code, message), status=response.status_code)
+            for header in ("Allow", "Retry-After"):
+                if response.has_header(header):
+                    json_response[header] = response[header]
+            response = json_response
+        from .api import add_rate_limit_headers
+
+        return add_rate_limit_headers(request, response)
 
     def process_exception(self, request, exception):
+        # 400/403/404 raised by a plain view are not crashes: Django turns them into their status,
+        # and __call__ above gives that the JSON shape.
+        if isinstance(exception, (Http404, PermissionDenied, BadRequest, SuspiciousOperation)):
+            return None
         if is_api_request(request) and not settings.DEBUG:
             import logging
 

@@ -251,6 +251,11 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKeyAuth": {"type": "http", "scheme": "bearer", "description": "A personal API key."}}
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # Several models have a field named "status": give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentStatusEnum": "billing.models.Payment.Status",
+        "RefundStatusEnum": "billing.models.Refund.Status",
+    },
 }
 
 # Content Security Policy: no inline scripts or styles, nothing from other origins.

@@ -12,3 +12,11 @@ CELERY_TASK_ALWAYS_EAGER = True
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 ALTCHA_MAX_NUMBER = 1000
 # Each test gets fresh throttling counters; see the autouse fixture in conftest.py.
+
+# Under pytest-xdist each worker gets its own Redis database, so one worker's cache.clear()
+# cannot wipe another's throttle counters.
+_worker = env("PYTEST_XDIST_WORKER", default="")
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    _db = 1 + int(_worker[2:])
+    _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL  # noqa: F405
+    CACHES["default"]["LOCATION"] = f"{_base}/{_db}"  # noqa: F405
