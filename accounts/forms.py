@@ -4,13 +4,27 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
-from django_altcha import AltchaField
+from django_altcha import AltchaField, AltchaWidget
 
 from .models import User
 
 
+class CaptchaWidget(AltchaWidget):
+    # Its input is hidden, but the field is not: render its label and help text like any other field.
+    is_hidden = False
+
+
+class CaptchaField(AltchaField):
+    widget = CaptchaWidget
+    default_error_messages = {
+        **AltchaField.default_error_messages,
+        "required": "Tick the security check box and wait until it says you are verified.",
+    }
+
+
 def captcha_field() -> AltchaField:
-    return AltchaField(
+    return CaptchaField(
+        template_name="accounts/forms/captcha_field.html",
         label="Security check",
         maxnumber=settings.ALTCHA_MAX_NUMBER,
         hidefooter=True,

@@ -1,0 +1,32 @@
+"""Small building blocks shared by the browser journeys."""
+
+import re
+
+from django.core import mail
+from playwright.sync_api import Page, expect
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def solve_altcha(page: Page) -> None:
+    """Tick the ALTCHA checkbox and wait until the browser has solved the proof of work."""
+    widget = page.locator("altcha-widget")
+    widget.get_by_role("checkbox").click()
+    expect(widget.locator(".altcha")).to_have_attribute("data-state", "verified", timeout=15_000)
+
+
+def confirmation_link(address: str) -> str:
+    """The e-mail confirmation link from the last verification mail sent to `address`."""
+    messages = [message for message in mail.outbox if address in message.to]
+    assert messages, f"no e-mail was sent to {address}; outbox: {[m.to for m in mail.outbox]}"
+    match = re.search(r"https?://\S+/accounts/confirm-email/\S+", messages[-1].body)
+    assert match, f"no confirmation link in:\n{messages[-1].body}"
+    return match.group(0)
+
+
+def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password:", exact=True).fill(password)
+    solve_altcha(page)
+    page.get_by_role("button", name="Sign in").click()
