@@ -205,6 +205,11 @@ def _id(value) -> str:
     return value if isinstance(value, str) else value.get("id", "")
 
 
+def _expanded(value) -> bool:
+    """An expanded Stripe object (a StripeObject is not a dict in stripe-python 15), not an id or None."""
+    return bool(value) and not isinstance(value, str)
+
+
 def _next_receipt_number(now: datetime) -> str:
     ReceiptSequence.objects.get_or_create(year=now.year)
     seq = ReceiptSequence.objects.select_for_update().get(year=now.year)
@@ -260,11 +265,11 @@ def mark_succeeded(payment_id, session: dict) -> Payment:
             payment.succeeded_at = now
             payment.receipt_number = payment.receipt_number or _next_receipt_number(now)
             payment.stripe_payment_intent_id = _id(pi) or payment.stripe_payment_intent_id
-            if isinstance(pi, dict):
+            if _expanded(pi):
                 payment.stripe_charge_id = _id(pi.get("latest_charge")) or payment.stripe_charge_id
             payment.stripe_subscription_id = _id(session.get("subscription")) or payment.stripe_subscription_id
             payment.stripe_invoice_id = _id(invoice) or payment.stripe_invoice_id
-            if isinstance(invoice, dict) and not payment.stripe_payment_intent_id:
+            if _expanded(invoice) and not payment.stripe_payment_intent_id:
                 payment.stripe_payment_intent_id = _invoice_payment_intent(invoice)
             payment.save()
         if payment.fulfilled_at is None:
@@ -340,12 +345,12 @@ def refund_payment(
             raise RefundError("Only a payment that went through can be refunded.", code="not_refundable")
         pending = locked.refunds.filter(status=Refund.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
         available = locked.amount - locked.amount_refunded - pending
+        if available <= 0:
+            raise RefundError("This payment has already been refunded in full.", code="already_refunded")
         if amount is None:
             amount = available
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise RefundError("The refund amount must be a positive whole number of cents.", code="invalid_amount")
-        if available <= 0:
-            raise RefundError("This payment has already been refunded in full.", code="already_refunded")
         if amount > available:
             raise RefundError(
                 f"At most {available} {locked.currency.upper()} minor units can still be refunded.",

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     # ours
     "accounts",
     "billing",
+    "marketplace",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "billing.models.Payment.Status",
         "RefundStatusEnum": "billing.models.Refund.Status",
+        "CourseStatusEnum": "marketplace.models.Course.Status",
     },
 }
 

@@ -6,7 +6,17 @@ import copy
 import html
 
 from ..errors import CardError, InvalidRequest, StripeError, invalid, missing
-from ..routing import Response, apply_metadata, empty_to_none, get_int, get_str, paginate, redirect, route
+from ..routing import (
+    Response,
+    apply_metadata,
+    empty_to_none,
+    filter_range,
+    get_int,
+    get_str,
+    paginate,
+    redirect,
+    route,
+)
 from ..shapes import address, build
 from ..store import random_token
 from . import catalog
@@ -248,6 +258,7 @@ def list_sessions(request):
     for name in ("customer", "payment_intent", "subscription", "status", "client_reference_id"):
         if request.params.get(name):
             objs = [s for s in objs if s.get(name) == request.params[name]]
+    objs = filter_range(objs, request.params, "created")
     return paginate(request, objs, "/v1/checkout/sessions")
 
 

@@ -1,7 +1,11 @@
+from importlib import import_module
+
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from accounts.models import User
 
@@ -38,6 +42,12 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             for group_name in groups:
                 user.groups.add(Group.objects.get(name=group_name))
+        # Other apps add their demo data through a `demo.seed_demo()` hook (accounts imports none of them).
+        for app_config in apps.get_app_configs():
+            if app_config.name != "accounts" and module_has_submodule(app_config.module, "demo"):
+                hook = getattr(import_module(f"{app_config.name}.demo"), "seed_demo", None)
+                if hook is not None:
+                    self.stdout.write(f"{app_config.verbose_name}: {hook()} new item(s).")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new user(s))."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, staff, *_ in DEMO_USERS:

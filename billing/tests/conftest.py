@@ -1,0 +1,29 @@
+import pytest
+
+from accounts.tests.factories import StaffUserFactory, SuperUserFactory, VerifiedUserFactory
+from billing.testing import (  # noqa: F401 - pytest fixtures
+    emulator,
+    stripe_emulator_server,
+    stripe_webhooks,
+    test_purpose,
+)
+
+
+@pytest.fixture
+def user(db):
+    return VerifiedUserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return VerifiedUserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def superuser(db):
+    return SuperUserFactory()

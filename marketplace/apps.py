@@ -1,0 +1,38 @@
+from django.apps import AppConfig
+
+
+class MarketplaceConfig(AppConfig):
+    name = "marketplace"
+    verbose_name = "Marketplace"
+
+    def ready(self):
+        from accounts.roles import grant_to_group
+        from billing.registry import register_purpose
+
+        from .services import purchases
+
+        register_purpose(
+            "course",
+            label="Course",
+            fulfil=purchases.fulfil_course_payment,
+            revoke=purchases.revoke_course_payment,
+            success_url=purchases.success_url,
+            checkout=purchases.checkout_for_api,
+        )
+        content_review = [
+            "marketplace.view_category",
+            "marketplace.add_category",
+            "marketplace.change_category",
+            "marketplace.view_course",
+            "marketplace.change_course",
+            "marketplace.review_course",
+            "marketplace.view_module",
+            "marketplace.view_lesson",
+            "marketplace.view_instructorapplication",
+            "marketplace.change_instructorapplication",
+            "marketplace.view_review",
+            "marketplace.change_review",
+        ]
+        grant_to_group("Content review", content_review)
+        grant_to_group("Support", ["marketplace.view_course", "marketplace.view_enrollment", "marketplace.view_review"])
+        grant_to_group("Finance", ["marketplace.view_course", "marketplace.view_enrollment"])

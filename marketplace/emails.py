@@ -1,0 +1,31 @@
+"""Marketplace e-mails (text and HTML), sent after the transaction that caused them commits."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+SUBJECTS = {
+    "application_approved": "You can now teach on Lyceum",
+    "application_rejected": "About your application to teach on Lyceum",
+    "course_approved": "“{title}” is published",
+    "course_rejected": "“{title}” needs changes before it can be published",
+    "enrollment_confirmed": "You are enrolled in “{title}”",
+}
+
+
+def send_now(kind: str, to, context: dict) -> None:
+    if not to.is_active:
+        return
+    context = {"user": to, "site_url": settings.SITE_URL, **context}
+    title = getattr(context.get("course"), "title", "")
+    subject = SUBJECTS[kind].format(title=title)
+    text = render_to_string(f"marketplace/emails/{kind}.txt", context)
+    html = render_to_string(f"marketplace/emails/{kind}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_after_commit(kind: str, to, **context) -> None:
+    transaction.on_commit(lambda: send_now(kind, to, context))

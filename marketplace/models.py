@@ -1,0 +1,298 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+
+from .validators import validate_cover_image
+
+MIN_PRICE = 100  # minor units: $1.00
+MAX_PRICE = 100_000  # minor units: $1,000.00
+COURSE_CURRENCIES = [("usd", "USD"), ("eur", "EUR"), ("gbp", "GBP")]
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=70, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Course(models.Model):
+    class Level(models.TextChoices):
+        BEGINNER = "beginner", "Beginner"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+        ALL = "all", "All levels"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        FRENCH = "fr", "French"
+        GERMAN = "de", "German"
+        SPANISH = "es", "Spanish"
+        PORTUGUESE = "pt", "Portuguese"
+        ITALIAN = "it", "Italian"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    subtitle = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="courses", null=True, blank=True)
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.BEGINNER)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    price_amount = models.PositiveIntegerField(default=0, help_text="In minor units (cents); 0 means free.")
+    currency = models.CharField(max_length=3, choices=COURSE_CURRENCIES, default="usd")
+    in_pro_library = models.BooleanField(
+        "in the Pro library", default=False, help_text="Pro subscribers can take it without buying it."
+    )
+    cover_image = models.FileField(upload_to="courses/covers/", blank=True, validators=[validate_cover_image])
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    rejection_reason = models.TextField(blank=True)
+    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses_taught")
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    enrollment_count = models.PositiveIntegerField(default=0)
+    # On PostgreSQL a trigger keeps it up to date and a GIN index serves it (migration 0002); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        permissions = [("review_course", "Can approve or reject courses in review")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_amount=0) | Q(price_amount__gte=MIN_PRICE, price_amount__lte=MAX_PRICE),
+                name="course_price_free_or_in_bounds",
+            ),
+            models.CheckConstraint(condition=Q(currency__in=["usd", "eur", "gbp"]), name="course_currency_known"),
+            models.CheckConstraint(
+                condition=Q(rating_average__gte=0, rating_average__lte=5), name="course_rating_in_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="course_published_has_date",
+            ),
+        ]
+        # The catalogue only ever lists published courses: partial indexes keep them small.
+        indexes = [
+            models.Index(fields=["status", "-submitted_at"], name="course_status_submitted"),
+            models.Index(fields=["instructor", "-created_at"], name="course_instructor_created"),
+            models.Index(fields=["-published_at"], name="course_pub_newest", condition=Q(status="published")),
+            models.Index(fields=["-enrollment_count"], name="course_pub_popular", condition=Q(status="published")),
+            models.Index(fields=["-rating_average"], name="course_pub_rating", condition=Q(status="published")),
+            models.Index(fields=["price_amount"], name="course_pub_price", condition=Q(status="published")),
+            models.Index(
+                fields=["category", "-published_at"], name="course_pub_category", condition=Q(status="published")
+            ),
+            models.Index(fields=["level", "-published_at"], name="course_pub_level", condition=Q(status="published")),
+            models.Index(
+                fields=["-published_at"], name="course_pub_pro", condition=Q(status="published", in_pro_library=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_amount == 0
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_open_to_learners(self) -> bool:
+        """Published courses can be joined; archived ones stay open to those already enrolled."""
+        return self.status in (self.Status.PUBLISHED, self.Status.ARCHIVED)
+
+    @property
+    def price_display(self) -> str:
+        from billing.money import format_money
+
+        return "Free" if self.is_free else format_money(self.price_amount, self.currency)
+
+
+class Module(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(max_length=120)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["course", "order"], name="module_course_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    # Denormalised from module.course so progress and access need no join through modules.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(max_length=120)
+    body = models.TextField(blank=True, help_text="Markdown.")
+    video_url = models.URLField(blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(default=5)
+    is_preview = models.BooleanField("free preview", default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [
+            models.Index(fields=["module", "order"], name="lesson_module_order"),
+            models.Index(fields=["course"], name="lesson_course"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=600), name="lesson_duration_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InstructorApplication(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="instructor_applications")
+    bio = models.TextField()
+    expertise = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    decision_note = models.TextField(blank=True, help_text="Shown to the applicant when rejected.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="application_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(status="pending"), name="one_pending_application_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_status_display()})"
+
+
+class Enrollment(models.Model):
+    class Source(models.TextChoices):
+        PURCHASE = "purchase", "Purchase"
+        PRO_LIBRARY = "pro_library", "Pro library"
+        FREE = "free", "Free course"
+        STAFF = "staff", "Staff grant"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    payment = models.ForeignKey(
+        "billing.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="course_enrollments"
+    )
+    last_lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="enrollment_user_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], condition=Q(revoked_at__isnull=True), name="one_active_enrollment"
+            ),
+            # A payment buys one enrollment, however often its webhook arrives.
+            models.UniqueConstraint(fields=["payment"], name="one_enrollment_per_payment"),
+            models.CheckConstraint(
+                condition=~Q(source="purchase") | Q(payment__isnull=False), name="purchase_enrollment_has_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.course}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class LessonProgress(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "lesson progress"
+        indexes = [models.Index(fields=["user", "course"], name="progress_user_course")]
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_progress_per_lesson")]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.lesson}"
+
+
+class CourseCompletion(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_completions")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_completion_per_course")]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.course}"
+
+
+class Review(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="reviews")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_reviews")
+    rating = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True)
+    reply = models.TextField(blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["course", "-created_at"], name="review_visible", condition=Q(hidden_at__isnull=True))
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user"], name="one_review_per_learner"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.course} by {self.user}"

@@ -1,0 +1,1 @@
+"""Every marketplace write and workflow. Views, serializers and admin actions call these."""

@@ -1,0 +1,79 @@
+"""Selling courses through billing: the "course" purpose's checkout, fulfil and revoke handlers."""
+
+import logging
+
+from django.urls import reverse
+
+from billing.services import CheckoutItem, CheckoutStart, start_checkout
+from config.errors import ConflictError, DomainError, NotFoundError
+
+from ..models import Course, Enrollment
+from . import learning
+from ._common import Forbidden
+
+logger = logging.getLogger(__name__)
+PURPOSE = "course"
+
+
+def reference_for(course: Course) -> str:
+    return f"course:{course.pk}"
+
+
+def course_from_reference(reference: str) -> Course | None:
+    prefix, _, raw_id = (reference or "").partition(":")
+    if prefix != "course" or not raw_id.isdigit():
+        return None
+    return Course.objects.filter(pk=int(raw_id)).first()
+
+
+def purchase_items(user, course: Course) -> tuple[list[CheckoutItem], str]:
+    """What the user would pay for the course, or a DomainError saying why they cannot buy it."""
+    if not user.is_authenticated:
+        raise Forbidden("Sign in to buy this course.", code="not_authenticated")
+    if not course.is_published:
+        raise ConflictError("This course is not on sale.", code="not_available")
+    if course.instructor_id == user.pk:
+        raise ConflictError("You teach this course, so you already have it.", code="own_course")
+    if course.is_free:
+        raise ConflictError("This course is free: enrol without paying.", code="free_course")
+    active = Enrollment.objects.filter(user=user, course=course, revoked_at__isnull=True).first()
+    if active is not None and active.source != Enrollment.Source.PRO_LIBRARY:
+        raise ConflictError("You are already enrolled in this course.", code="already_enrolled")
+    item = CheckoutItem(name=course.title, amount=course.price_amount, currency=course.currency)
+    return [item], f"Course: {course.title}"
+
+
+def start_course_purchase(user, course: Course) -> CheckoutStart:
+    items, description = purchase_items(user, course)
+    return start_checkout(user, PURPOSE, items, description=description, reference=reference_for(course))
+
+
+# Billing's hooks ---------------------------------------------------------------------------
+
+
+def checkout_for_api(user, reference: str):
+    course = course_from_reference(reference)
+    if course is None:
+        raise NotFoundError("No such course.", fields={"reference": ["Use course:<id>."]})
+    items, description = purchase_items(user, course)
+    return items, description, "payment"
+
+
+def fulfil_course_payment(payment) -> None:
+    course = course_from_reference(payment.reference)
+    if course is None:
+        raise DomainError(f"Payment {payment.pk} refers to no course ({payment.reference!r}).")
+    learning.enroll_from_payment(payment, course)
+
+
+def revoke_course_payment(payment, refund) -> None:
+    """A refund in full ends the enrolment it bought; a partial refund (a goodwill gesture) keeps it."""
+    if payment.amount_refunded < payment.amount:
+        return
+    for enrollment in Enrollment.objects.filter(payment=payment, revoked_at__isnull=True):
+        learning.revoke_enrollment(enrollment, reason=f"Refunded ({refund.reason})"[:255])
+
+
+def success_url(payment) -> str | None:
+    course = course_from_reference(payment.reference)
+    return reverse("marketplace:learn", args=[course.slug]) if course else None
