@@ -52,6 +52,8 @@ def stripe_emulator_server(django_test_environment):
 @pytest.fixture
 def emulator(stripe_emulator_server):
     """The running emulator with fresh state (our ids restart per test, so idempotency keys would collide)."""
+    # Other suites (the emulator's own dj-stripe test) may have pointed the SDK elsewhere.
+    gateway.configure()
     control = stripe_emulator_server.control
     control.reset()
     control.configure(webhook_retry_base=0.05, webhook_max_attempts=3)

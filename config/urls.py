@@ -11,6 +11,7 @@ from . import health
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("subscriptions.api.urls")),
     path("", include("marketplace.api.urls")),
 ]
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("billing/", include("billing.urls")),
+    path("", include("subscriptions.urls")),
     path("", include("marketplace.urls")),
     path("stripe/webhook/<uuid:endpoint_uuid>/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),

@@ -1,12 +1,7 @@
 import pytest
 
 from accounts.tests.factories import StaffUserFactory, SuperUserFactory, VerifiedUserFactory
-from billing.testing import (  # noqa: F401 - pytest fixtures
-    emulator,
-    stripe_emulator_server,
-    stripe_webhooks,
-    test_purpose,
-)
+from billing.testing import test_purpose  # noqa: F401 - pytest fixture
 
 
 @pytest.fixture

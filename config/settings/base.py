@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     # ours
     "accounts",
     "billing",
+    "subscriptions",
     "marketplace",
 ]
 
@@ -257,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "billing.models.Payment.Status",
         "RefundStatusEnum": "billing.models.Refund.Status",
         "CourseStatusEnum": "marketplace.models.Course.Status",
+        "IntervalEnum": "subscriptions.models.Interval",
     },
 }
 

@@ -31,7 +31,8 @@ def counts() -> dict[str, int]:
 def test_seed_demo_is_idempotent_and_prints_the_logins():
     first = seed()
     after_first = counts()
-    assert after_first["users"] == len(DEMO_USERS)
+    # The demo logins, plus whatever demo people other apps' seed_demo hooks add (instructors ...).
+    assert set(User.objects.values_list("email", flat=True)) >= {email for email, *_ in DEMO_USERS}
     assert "3 new user(s)" in first
 
     second = seed()

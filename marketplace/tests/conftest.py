@@ -1,11 +1,6 @@
 import pytest
 
 from accounts.tests.factories import StaffUserFactory, SuperUserFactory, VerifiedUserFactory
-from billing.testing import (  # noqa: F401 - pytest fixtures
-    emulator,
-    stripe_emulator_server,
-    stripe_webhooks,
-)
 
 from .factories import InstructorFactory, course_with_lessons
 

@@ -1,0 +1,36 @@
+"""Stripe events about subscriptions and their invoices: each re-reads the subscription from Stripe."""
+
+from billing import registry
+
+from . import services
+
+SUBSCRIPTION_EVENTS = (
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+)
+INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed", "invoice.payment_succeeded")
+
+
+def _object(payload: dict) -> dict:
+    return (payload.get("data") or {}).get("object") or {}
+
+
+def subscription_event(payload: dict) -> None:
+    services.sync_from_stripe(_object(payload).get("id", ""))
+
+
+def invoice_event(payload: dict) -> None:
+    invoice = _object(payload)
+    sub_id = invoice.get("subscription") or (
+        ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+    )
+    if sub_id:
+        services.sync_from_stripe(sub_id)
+
+
+def register() -> None:
+    for event_type in SUBSCRIPTION_EVENTS:
+        registry.register_event_handler(event_type, subscription_event)
+    for event_type in INVOICE_EVENTS:
+        registry.register_event_handler(event_type, invoice_event)
