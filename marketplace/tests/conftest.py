@@ -43,11 +43,32 @@ def course(instructor):
     return course_with_lessons(instructor=instructor)
 
 
-@pytest.fixture
-def pro_library(monkeypatch):
-    """Stand-in for subscriptions' answer until that app exists: these users have `pro_library`."""
-    from marketplace import access
+class _ProLibraryHolders:
+    """Grants a real Pro entitlement (a staff grant) through the subscriptions service."""
 
-    holders: set[int] = set()
-    monkeypatch.setattr(access, "has_feature", lambda user, code: code == "pro_library" and user.pk in holders)
-    return holders
+    def __init__(self):
+        self.users = []
+
+    def add(self, user_pk: int) -> None:
+        from accounts.models import User
+        from subscriptions.models import Entitlement
+        from subscriptions.services import grant_entitlement
+
+        user = User.objects.get(pk=user_pk)
+        grant_entitlement(user, "pro", Entitlement.Source.STAFF_GRANT, reason="test", reference="pro-library-test")
+        self.users.append(user)
+
+    def clear(self) -> None:
+        from subscriptions.models import Entitlement
+        from subscriptions.services import revoke_entitlements
+
+        for user in self.users:
+            revoke_entitlements(
+                user, source=Entitlement.Source.STAFF_GRANT, reference="pro-library-test", reason="test"
+            )
+        self.users = []
+
+
+@pytest.fixture
+def pro_library(db):
+    return _ProLibraryHolders()
