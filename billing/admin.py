@@ -3,7 +3,7 @@ import json
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 
 from config.errors import DomainError
@@ -219,7 +219,3 @@ class ConnectedAccountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-def revenue_url() -> str:
-    return reverse("admin:billing_revenue")

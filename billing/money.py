@@ -1,6 +1,7 @@
 """Money is an integer number of minor units plus an ISO-4217 currency. The one place that formats and splits it."""
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 # Currencies the site sells in, with their minor-unit exponent.
 CURRENCIES: dict[str, int] = {"usd": 2, "eur": 2, "gbp": 2, "jpy": 0}
@@ -49,6 +50,23 @@ def format_money(amount: int, currency: str) -> str:
     body = f"{whole:,}" + (f".{minor:0{exponent}d}" if exponent else "")
     symbol = SYMBOLS.get(code)
     return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {code.upper()}"
+
+
+def parse_amount(text: str, currency: str = "usd") -> int | None:
+    """What a person typed ("19.99", "1,200") → minor units (1999, 120000); empty → None. Never a float."""
+    exponent = CURRENCIES[check_currency(currency)]
+    example = "19.99" if exponent else "1999"
+    value = (text or "").strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise MoneyError(f"Enter an amount such as {example}.") from None
+    quantum = Decimal(1).scaleb(-exponent)
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(quantum):
+        raise MoneyError(f"Enter an amount such as {example} (at most {exponent} decimals).")
+    return int(amount.scaleb(exponent))
 
 
 def split(gross: int, share_bps: int) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from .models import Payment, Refund
@@ -81,9 +81,3 @@ def daily_revenue(currency: str = "usd", days: int = 30, now=None) -> list[dict]
         if date in buckets:
             buckets[date] += amount - refunded
     return [{"date": d, "net": v} for d, v in buckets.items()]
-
-
-def failed_events_count() -> int:
-    from .models import StripeEvent
-
-    return StripeEvent.objects.filter(Q(status=StripeEvent.Status.FAILED)).count()

@@ -12,7 +12,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import gateway, registry, services
+from . import registry, services
 from .models import StripeEvent
 
 logger = logging.getLogger(__name__)
@@ -177,8 +177,3 @@ def replay_event(event: StripeEvent) -> StripeEvent:
     """Staff replay from the console: reprocess now (handlers are idempotent)."""
     StripeEvent.objects.filter(pk=event.pk).update(status=StripeEvent.Status.PENDING, last_error="")
     return process_event(event.pk)
-
-
-def fetch_and_record(event_id: str) -> StripeEvent | None:
-    """Record an event fetched from Stripe by id (for operators recovering a lost delivery)."""
-    return record_event(gateway.retrieve_event(event_id))

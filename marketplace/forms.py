@@ -1,7 +1,8 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 
+from billing.money import MoneyError, parse_amount
 from config.errors import DomainError
 
 from .models import COURSE_CURRENCIES, Category, Course
@@ -27,17 +28,11 @@ def add_domain_error(form: forms.Form, exc: DomainError, field_map: dict[str, st
 
 
 def cents_from_text(value: str) -> int | None:
-    """ "19.99" → 1999; an empty value → None. Exact: Decimal, never float."""
-    value = (value or "").strip().replace(",", "")
-    if not value:
-        return None
+    """ "19.99" → 1999; an empty value → None (billing's money helper does the parsing)."""
     try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise forms.ValidationError("Enter an amount such as 19.99.")
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise forms.ValidationError("Enter an amount such as 19.99 (at most two decimals).")
-    return int(amount * 100)
+        return parse_amount(value, "usd")
+    except MoneyError as exc:
+        raise forms.ValidationError(str(exc)) from None
 
 
 class InstructorApplicationForm(forms.Form):

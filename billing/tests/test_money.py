@@ -62,3 +62,16 @@ def test_proportion_reverses_a_split_and_a_full_refund_takes_everything():
         proportion(5, 4, 100)
     with pytest.raises(MoneyError):
         proportion(1, 0, 100)
+
+
+def test_parse_amount_is_exact_and_explains_bad_input():
+    from billing.money import MoneyError, parse_amount
+
+    assert parse_amount("19.99") == 1999
+    assert parse_amount("1,200") == 120000
+    assert parse_amount("0.10") == 10
+    assert parse_amount("  ") is None
+    assert parse_amount("1999", "jpy") == 1999
+    for bad, currency in [("abc", "usd"), ("1.999", "usd"), ("-1", "usd"), ("1.5", "jpy"), ("inf", "usd")]:
+        with pytest.raises(MoneyError):
+            parse_amount(bad, currency)
