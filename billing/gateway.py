@@ -115,6 +115,28 @@ def retrieve_checkout_session(session_id: str) -> dict:
     )
 
 
+def create_setup_session(
+    *, key: str, customer: str, currency: str, success_url: str, cancel_url: str, metadata: dict
+) -> dict:
+    """Checkout in setup mode: the customer saves a card without paying now."""
+    return _call(
+        "start the card update",
+        stripe.checkout.Session.create,
+        idempotency_key=_ikey("setup", key),
+        mode="setup",
+        customer=customer,
+        currency=currency,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        metadata=metadata,
+        setup_intent_data={"metadata": metadata},
+    )
+
+
+def retrieve_setup_session(session_id: str) -> dict:
+    return _call("retrieve checkout session", stripe.checkout.Session.retrieve, session_id, expand=["setup_intent"])
+
+
 def expire_checkout_session(session_id: str) -> dict:
     return _call("expire checkout session", stripe.checkout.Session.expire, session_id)
 
@@ -189,6 +211,11 @@ def preview_invoice(**params) -> dict:
 
 def retrieve_invoice(invoice_id: str) -> dict:
     return _call("retrieve invoice", stripe.Invoice.retrieve, invoice_id)
+
+
+def pay_invoice(invoice_id: str, *, key: str) -> dict:
+    """Try to collect an open invoice now with the customer's default card."""
+    return _call("pay invoice", stripe.Invoice.pay, invoice_id, idempotency_key=_ikey("invoice-pay", key))
 
 
 def list_invoices(*, customer: str, subscription: str | None = None, limit: int = 24) -> list[dict]:

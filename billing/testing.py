@@ -15,12 +15,14 @@ Import the fixtures into a conftest (``from billing.testing import *  # noqa: F4
 - ``pay(url, card)``: submit the hosted Checkout page over HTTP, as a browser would.
 """
 
+import copy
 import io
 import threading
 from dataclasses import dataclass, field
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -42,7 +44,9 @@ CARD_INSUFFICIENT_FUNDS = "4000000000009995"
 @pytest.fixture(scope="session")
 def stripe_emulator_server(django_test_environment):
     running = start_emulator()
-    with override_settings(STRIPE_API_BASE=running.url, STRIPE_MAX_NETWORK_RETRIES=0):
+    csp = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    csp["DIRECTIVES"]["form-action"] = ["'self'", running.url]  # forms redirect to its hosted pages
+    with override_settings(STRIPE_API_BASE=running.url, STRIPE_MAX_NETWORK_RETRIES=0, CONTENT_SECURITY_POLICY=csp):
         gateway.configure()
         yield running
     gateway.configure()

@@ -95,7 +95,12 @@ def _content(sub: Subscription, kind: str, amount: int) -> dict:
         ),
     }
     subject, paragraphs, button = table[kind]
-    link = reverse("subscriptions:pricing") if kind.startswith("ended") else reverse("subscriptions:manage")
+    if kind.startswith("ended"):
+        link = reverse("subscriptions:pricing")
+    elif kind == "payment_failed":
+        link = reverse("subscriptions:manage") + "#card"
+    else:
+        link = reverse("subscriptions:manage")
     return {"subject": subject, "paragraphs": paragraphs, "button": button, "link": settings.SITE_URL + link}
 
 

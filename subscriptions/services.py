@@ -640,6 +640,101 @@ def resume(user) -> Subscription:
     return sync_from_stripe(sub.stripe_subscription_id, user=user)
 
 
+# Updating the card -------------------------------------------------------------------------------
+
+CARD_UPDATE = "card_update"
+
+
+def start_card_update(user) -> str:
+    """A hosted Checkout page (setup mode) where the subscriber saves a new card; returns its URL."""
+    from django.urls import reverse
+
+    sub = _live_or_raise(user)
+    if not sub.stripe_customer_id:
+        raise SubscriptionError("Your subscription has no billing account yet.", code="no_customer", status_code=409)
+    metadata = {"purpose": CARD_UPDATE, "subscription": sub.stripe_subscription_id, "user_id": str(user.pk)}
+    session = gateway.create_setup_session(
+        # A repeated click within the same state of our row reuses the same page.
+        key=f"{sub.pk}-{sub.updated_at.timestamp():.6f}",
+        customer=sub.stripe_customer_id,
+        currency=sub.tier.currency,
+        success_url=settings.SITE_URL + reverse("subscriptions:card_updated") + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=settings.SITE_URL + reverse("subscriptions:manage"),
+        metadata=metadata,
+    )
+    return session["url"]
+
+
+@dataclass
+class CardUpdate:
+    subscription: Subscription
+    card: str  # e.g. "Visa ending 4444"
+    retried: bool  # an unpaid renewal was retried with the new card
+    paid: bool  # ... and it went through
+    failure: str = ""
+
+    @property
+    def summary(self) -> str:
+        if not self.retried:
+            return f"Your card is updated: {self.card} will be charged from now on."
+        if self.paid:
+            return f"Your card is updated and the overdue payment went through with {self.card}. Thank you!"
+        return f"Your card ({self.card}) is saved, but the overdue payment failed: {self.failure}"
+
+
+def _card_label(payment_method: dict) -> str:
+    card = (payment_method or {}).get("card") or {}
+    brand = (card.get("brand") or "card").replace("_", " ").title()
+    return f"{brand} ending {card.get('last4', '????')}"
+
+
+def apply_card_update(session_id: str, *, user=None) -> CardUpdate:
+    """Make the card saved in a setup-mode Checkout the subscription's card; retry an unpaid invoice with it.
+
+    Called from the return page and from the `checkout.session.completed` webhook, in any order and
+    any number of times: every Stripe call carries a key derived from the session, and an invoice is
+    retried only while it is still open.
+    """
+    session = gateway.retrieve_setup_session(session_id)
+    meta = session.get("metadata") or {}
+    if session.get("mode") != "setup" or meta.get("purpose") != CARD_UPDATE:
+        raise SubscriptionError("That page was not a card update.", code="not_card_update")
+    sub = Subscription.objects.filter(stripe_subscription_id=meta.get("subscription", "")).first()
+    if sub is None or (user is not None and sub.user_id != user.pk):
+        raise NoSubscription("That card update belongs to no subscription of yours.")
+    if session.get("status") != "complete":
+        raise SubscriptionError(
+            "The new card was not saved. Nothing changed; you can try again.", code="card_not_saved", status_code=409
+        )
+    intent = session.get("setup_intent") or {}
+    if isinstance(intent, str):
+        intent = gateway.retrieve_setup_session(session_id).get("setup_intent") or {}
+    pm_id = _id(intent.get("payment_method"))
+    gateway.update_customer(sub.stripe_customer_id, invoice_settings={"default_payment_method": pm_id})
+    gateway.modify_subscription(
+        sub.stripe_subscription_id,
+        idempotency_key=f"lyceum-card-update-{session_id}",
+        default_payment_method=pm_id,
+    )
+    # Re-read rather than trust the (possibly replayed) response: has the invoice been paid since?
+    data = gateway.retrieve_subscription(sub.stripe_subscription_id)
+    pm = data.get("default_payment_method")
+    card = _card_label(pm if pm and not isinstance(pm, str) else {})
+    invoice = data.get("latest_invoice") or {}
+    if isinstance(invoice, str):
+        invoice = gateway.retrieve_invoice(invoice)
+    result = CardUpdate(subscription=sub, card=card, retried=False, paid=False)
+    if invoice.get("status") == "open" and data.get("status") in ("past_due", "unpaid"):
+        result.retried = True
+        try:
+            paid = gateway.pay_invoice(invoice["id"], key=f"{invoice['id']}-{session_id}")
+            result.paid = paid.get("status") == "paid"
+        except DomainError as exc:
+            result.failure = exc.message
+    result.subscription = sync_from_stripe(sub.stripe_subscription_id, user=sub.user) or sub
+    return result
+
+
 def customer_for(user) -> Customer:
     return get_or_create_customer(user)
 

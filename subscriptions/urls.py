@@ -12,4 +12,6 @@ urlpatterns = [
     path("subscriptions/change/confirm/", views.change_confirm, name="change_confirm"),
     path("subscriptions/cancel/", views.cancel, name="cancel"),
     path("subscriptions/resume/", views.resume, name="resume"),
+    path("subscriptions/card/", views.update_card, name="update_card"),
+    path("subscriptions/card/updated/", views.card_updated, name="card_updated"),
 ]

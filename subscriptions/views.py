@@ -143,3 +143,32 @@ def resume(request):
     else:
         messages.success(request, "Your subscription continues.")
     return redirect("subscriptions:manage")
+
+
+@login_required
+@require_POST
+def update_card(request):
+    try:
+        url = services.start_card_update(request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("subscriptions:manage")
+    return redirect(url)
+
+
+@login_required
+def card_updated(request):
+    session_id = request.GET.get("session_id", "")
+    if not session_id.startswith("cs_"):
+        messages.error(request, "That link is not a card update. Nothing changed.")
+        return redirect("subscriptions:manage")
+    try:
+        result = services.apply_card_update(session_id, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("subscriptions:manage")
+    if result.retried and not result.paid:
+        messages.error(request, result.summary)
+    else:
+        messages.success(request, result.summary)
+    return redirect("subscriptions:manage")

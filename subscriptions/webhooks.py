@@ -29,7 +29,14 @@ def invoice_event(payload: dict) -> None:
         services.sync_from_stripe(sub_id)
 
 
+def card_update_event(payload: dict) -> None:
+    session = _object(payload)
+    if session.get("mode") == "setup" and (session.get("metadata") or {}).get("purpose") == services.CARD_UPDATE:
+        services.apply_card_update(session["id"])
+
+
 def register() -> None:
+    registry.register_event_handler("checkout.session.completed", card_update_event)
     for event_type in SUBSCRIPTION_EVENTS:
         registry.register_event_handler(event_type, subscription_event)
     for event_type in INVOICE_EVENTS:

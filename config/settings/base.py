@@ -274,7 +274,12 @@ CONTENT_SECURITY_POLICY = {
         # ALTCHA solves its proof of work in a worker built from a blob.
         "worker-src": ["'self'", "blob:"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", env("STRIPE_CHECKOUT_ORIGIN", default="http://127.0.0.1:12111")],
+        # Forms post to us and we redirect to Stripe's hosted Checkout and Connect onboarding pages;
+        # the CSP checks redirect targets of a form submission too.
+        "form-action": [
+            "'self'",
+            *env.list("STRIPE_REDIRECT_ORIGINS", default=["https://checkout.stripe.com", "https://connect.stripe.com"]),
+        ],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

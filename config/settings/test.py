@@ -10,6 +10,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = True
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
+# The emulator serves the hosted Checkout and onboarding pages that our forms redirect to.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = ["'self'", STRIPE_API_BASE]  # noqa: F405
 ALTCHA_MAX_NUMBER = 1000
 # Each test gets fresh throttling counters; see the autouse fixture in conftest.py.
 

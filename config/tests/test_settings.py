@@ -218,6 +218,17 @@ class TestProductionStartUp:
         assert values["ENVIRONMENT"] == "production"
         assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
+    def test_forms_may_redirect_to_stripes_hosted_pages_only(self):
+        # Our subscribe/buy/onboard forms redirect to Stripe; the CSP checks those redirect targets.
+        prod = dump_settings(good_production_env(), "CONTENT_SECURITY_POLICY")
+        assert prod["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["form-action"] == [
+            "'self'",
+            "https://checkout.stripe.com",
+            "https://connect.stripe.com",
+        ]
+        dev = dump_settings({}, "CONTENT_SECURITY_POLICY", settings_module="config.settings.dev")
+        assert dev["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["form-action"] == ["'self'", "http://127.0.0.1:12111"]
+
 
 class TestEmbeddedDefaults:
     def test_no_database_or_redis_means_sqlite_locmem_and_eager_tasks(self):

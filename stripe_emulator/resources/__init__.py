@@ -10,4 +10,5 @@ from . import (  # noqa: F401
     events,
     payment_methods,
     payments,
+    setup_intents,
 )

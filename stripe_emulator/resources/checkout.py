@@ -21,6 +21,8 @@ from ..shapes import address, build
 from ..store import random_token
 from . import catalog
 from .payment_methods import (
+    ATTACH_OK_CHARGE_FAILS,
+    attach_failure,
     attach_payment_method,
     charge_failure,
     decline_error,
@@ -92,15 +94,20 @@ def _line_items(request, params, mode) -> list[dict]:
 def create_session(request):
     params, store, em = request.params, request.store, request.em
     mode = get_str(params, "mode", required=True)
-    if mode not in ("payment", "subscription"):
-        raise invalid("mode", "The emulator supports Checkout modes payment and subscription.")
+    if mode not in ("payment", "subscription", "setup"):
+        raise invalid("mode", "The emulator supports Checkout modes payment, subscription and setup.")
     if params.get("ui_mode") not in (None, "", "hosted"):
         raise invalid("ui_mode", "Only hosted Checkout is emulated.")
     success_url = get_str(params, "success_url", required=True)
     customer_id = empty_to_none(params.get("customer"))
     if customer_id:
         store.get("customer", customer_id, "customer")
-    items = _line_items(request, params, mode)
+    if mode == "setup":
+        if params.get("line_items"):
+            raise invalid("line_items", "You cannot pass `line_items` in `setup` mode.")
+        items = []
+    else:
+        items = _line_items(request, params, mode)
     now = em.now(customer_id)
     expires_at = get_int(params, "expires_at", default=now + SESSION_LIFETIME)
     if not now + 1800 <= expires_at <= now + SESSION_LIFETIME + 60:
@@ -109,7 +116,7 @@ def create_session(request):
             "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
         )
     session_id = "cs_test_" + random_token(58)
-    total = sum(i["amount_total"] for i in items)
+    total = sum(i["amount_total"] for i in items) if items else None
     customer = store.maybe("customer", customer_id)
     session = build(
         "checkout.session",
@@ -125,7 +132,7 @@ def create_session(request):
         consent=None,
         consent_collection=None,
         created=now,
-        currency=items[0]["currency"],
+        currency=items[0]["currency"] if items else empty_to_none(params.get("currency")),
         custom_fields=[],
         custom_text={
             "after_submit": None,
@@ -173,7 +180,8 @@ def create_session(request):
         payment_method_configuration_details=None,
         payment_method_options={"card": {"request_three_d_secure": "automatic"}},
         payment_method_types=list(params.get("payment_method_types") or ["card"]),
-        payment_status="unpaid",
+        payment_status="no_payment_required" if mode == "setup" else "unpaid",
+        setup_intent=None,
         phone_number_collection={"enabled": False},
         saved_payment_method_options=None,
         shipping_address_collection=None,
@@ -197,6 +205,7 @@ def create_session(request):
         if isinstance(params.get("payment_intent_data"), dict)
         else {},
         _subscription_data=params.get("subscription_data") if isinstance(params.get("subscription_data"), dict) else {},
+        _setup_intent_data=params.get("setup_intent_data") if isinstance(params.get("setup_intent_data"), dict) else {},
         _attempts=[],
     )
     apply_metadata(session, params)
@@ -311,11 +320,14 @@ def pay_session(request, session: dict, form: dict) -> str | None:
     }
     if session["mode"] == "payment":
         error = _pay_payment_mode(request, session, pm)
+    elif session["mode"] == "setup":
+        error = _setup_mode(request, session, pm, email, name)
     else:
         error = _pay_subscription_mode(request, session, pm, email, name)
     if error:
         return error
-    session.update(status="complete", payment_status="paid", customer_details=details, url=None)
+    paid = "no_payment_required" if session["mode"] == "setup" else "paid"
+    session.update(status="complete", payment_status=paid, customer_details=details, url=None)
     session["collected_information"] = {"business_name": None, "individual_name": None, "shipping_details": None}
     em.emit("checkout.session.completed", session, em.changed(before, session))
     return None
@@ -404,6 +416,39 @@ def _pay_subscription_mode(request, session, pm, email, name) -> str | None:
     return None
 
 
+def _setup_mode(request, session, pm, email, name) -> str | None:
+    """Save a card for later: a succeeded SetupIntent, the card attached to the customer."""
+    from .customers import create_customer
+    from .setup_intents import new_setup_intent
+
+    store = request.store
+    # A SetupIntent verifies the card: cards that decline fail here, except the one Stripe
+    # documents as attaching fine and declining only when charged.
+    failure = attach_failure(pm) or (charge_failure(pm) if pm.get("_number") != ATTACH_OK_CHARGE_FAILS else None)
+    if failure:
+        return decline_error(failure).message
+    customer = store.maybe("customer", session.get("customer"))
+    if customer is None:
+        sub_request = copy.copy(request)
+        sub_request.params = {"email": email, "name": name or ""}
+        customer = create_customer(sub_request)
+        session["customer"] = customer["id"]
+    try:
+        attach_payment_method(request, pm, customer)
+    except StripeError as exc:
+        return exc.message
+    data = session["_setup_intent_data"]
+    intent = new_setup_intent(
+        request,
+        customer=customer["id"],
+        payment_method=pm["id"],
+        metadata=data.get("metadata") if isinstance(data.get("metadata"), dict) else {},
+        description=data.get("description"),
+    )
+    session["setup_intent"] = intent["id"]
+    return None
+
+
 # -- hosted page -------------------------------------------------------------------------------
 CSS = """
 *{box-sizing:border-box}
@@ -486,7 +531,12 @@ def render_checkout_page(session: dict, error: str | None = None, form: dict | N
         for i in session["_line_items"]
     )
     email = form.get("email") or (session.get("customer_details") or {}).get("email") or ""
-    verb = "Subscribe" if session["mode"] == "subscription" else "Pay"
+    verb = {"subscription": "Subscribe", "setup": "Save card"}.get(session["mode"], "Pay")
+    total = (
+        f'<p class="total" id="total">{_money(session["amount_total"], session["currency"])}</p>'
+        if session["amount_total"] is not None
+        else '<p class="notice" id="total">Save a card for future payments. You will not be charged now.</p>'
+    )
     error_html = f'<div class="error" role="alert" id="card-errors">{esc(error)}</div>' if error else ""
     cancel = (
         f'<p><a href="{esc(session["cancel_url"])}" id="cancel-link">Cancel and return</a></p>'
@@ -495,8 +545,8 @@ def render_checkout_page(session: dict, error: str | None = None, form: dict | N
     )
     body = f"""
 <h1>{verb}</h1>
-<p class="total" id="total">{_money(session["amount_total"], session["currency"])}</p>
-<ul class="items" aria-label="Order summary">{items}</ul>
+{total}
+{'<ul class="items" aria-label="Order summary">' + items + "</ul>" if items else ""}
 {error_html}
 <form method="post" action="/checkout/{esc(session["id"])}" novalidate>
   <label for="email">Email</label>

@@ -21,6 +21,9 @@ DECLINES = {
     ),
 }
 
+# Stripe's "attaches fine, declines when charged" test card.
+ATTACH_OK_CHARGE_FAILS = "4000000000000341"
+
 # card number -> (failure when attaching / validating, failure when charging)
 CARD_BEHAVIOUR = {
     "4000000000000002": ("generic_decline", "generic_decline"),

@@ -152,3 +152,55 @@ def test_payment_mode_requires_one_time_prices(client, pro_prices):
                 "success_url": "http://x.test/",
             }
         )
+
+
+def test_setup_mode_saves_a_card_that_pays_a_past_due_invoice(client, emulator, pro_prices, webhook_receiver):
+    _, monthly, _ = pro_prices
+    customer = client.v1.customers.create(params={"email": "dunning@example.com"})
+    good = client.v1.payment_methods.create(params={"type": "card", "card": {"token": "tok_visa"}})
+    client.v1.payment_methods.attach(good.id, params={"customer": customer.id})
+    sub = client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": monthly.id}], "default_payment_method": good.id}
+    )
+    assert sub.status == "active"
+    client.v1.webhook_endpoints.create(
+        params={"url": webhook_receiver.url, "enabled_events": ["checkout.session.completed", "setup_intent.succeeded"]}
+    )
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.checkout.sessions.create(
+            params={
+                "mode": "setup",
+                "line_items": [{"price": monthly.id, "quantity": 1}],
+                "customer": customer.id,
+                "success_url": "http://shop.test/card",
+            }
+        )
+    assert refused.value.param == "line_items"
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "setup",
+            "customer": customer.id,
+            "currency": "usd",
+            "success_url": "http://shop.test/card?cs={CHECKOUT_SESSION_ID}",
+            "setup_intent_data": {"metadata": {"subscription": sub.id}},
+        }
+    )
+    assert session.mode == "setup" and session.amount_total is None and session.setup_intent is None
+    page = urllib.request.urlopen(session.url).read().decode()
+    assert "Save card" in page and "You will not be charged now" in page
+
+    declined = emulator.control.complete_checkout(session.id, "4000000000000002")
+    assert declined["ok"] is False and "declined" in declined["error"]
+    result = emulator.control.complete_checkout(session.id, "5555555555554444")
+    assert result["ok"], result
+    done = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["setup_intent"]})
+    assert done.status == "complete" and done.payment_status == "no_payment_required"
+    intent = done.setup_intent
+    assert intent.status == "succeeded" and intent.customer == customer.id
+    assert intent.metadata["subscription"] == sub.id
+    saved = client.v1.payment_methods.retrieve(intent.payment_method)
+    assert saved.customer == customer.id and saved.card.last4 == "4444"
+    emulator.control.flush()
+    assert sorted(webhook_receiver.types()) == ["checkout.session.completed", "setup_intent.succeeded"]
+    listed = client.v1.setup_intents.list(params={"customer": customer.id})
+    assert [s.id for s in listed.data] == [intent.id]

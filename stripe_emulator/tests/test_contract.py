@@ -100,6 +100,11 @@ def world(stripe_emulator_session):
             "success_url": "http://x.test/ok",
         }
     )
+    setup = client.v1.checkout.sessions.create(
+        params={"mode": "setup", "customer": customer.id, "currency": "usd", "success_url": "http://x.test/ok"}
+    )
+    emulator.control.complete_checkout(setup.id, "4242424242424242")
+    setup_intent = client.v1.checkout.sessions.retrieve(setup.id).setup_intent
     account = client.v1.accounts.create(params={"type": "express"})
     link = client.v1.account_links.create(
         params={
@@ -145,6 +150,7 @@ def world(stripe_emulator_session):
             "event": client.v1.events.list(params={"limit": 1}).data[0],
             "test_helpers.test_clock": client.v1.test_helpers.test_clocks.retrieve(clock.id),
             "coupon": client.v1.coupons.retrieve(coupon.id),
+            "setup_intent": client.v1.setup_intents.retrieve(setup_intent),
         }
     )
     return {kind: obj.to_dict() for kind, obj in out.items()}
@@ -176,6 +182,7 @@ RESOURCES = [
     "event",
     "test_helpers.test_clock",
     "coupon",
+    "setup_intent",
 ]
 
 

@@ -75,11 +75,14 @@ class CurrentView(APIView):
     @extend_schema(
         summary="Change plan",
         description="Change tier and/or interval. Upgrades apply now and charge the prorated amount (pass the "
-        "preview's `proration_date` to be charged exactly what it showed); downgrades apply at the period end.",
+        "preview's `proration_date` to be charged exactly what it showed); downgrades apply at the period end. "
+        "Requires an `Idempotency-Key` header: a retry with the same key replays the first answer.",
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=ChangeRequestSerializer,
-        responses={200: ChangeResultSerializer, **error_responses(400, 401, 402, 404, 409, 429, 502, 503)},
+        responses={200: ChangeResultSerializer, **error_responses(400, 401, 402, 404, 409, 422, 429, 502, 503)},
         tags=TAGS,
     )
+    @idempotent
     def patch(self, request):
         serializer = ChangeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -87,14 +90,8 @@ class CurrentView(APIView):
         result = services.change_plan(
             request.user, data.get("tier", ""), data.get("interval"), proration_date=data.get("proration_date")
         )
-        return Response(
-            {
-                "kind": result.kind,
-                "amount_charged": result.amount_charged,
-                "effective_at": result.effective_at,
-                "subscription": SubscriptionSerializer(result.subscription).data,
-            }
-        )
+        # Serialized to plain JSON types: the idempotency record stores this body for replays.
+        return Response(ChangeResultSerializer(result).data)
 
 
 class PreviewChangeView(APIView):

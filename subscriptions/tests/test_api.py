@@ -95,7 +95,11 @@ def test_nothing_to_cancel_or_resume(api, url):
 
 
 def test_change_without_subscription_and_bad_input(api):
-    response = api.patch("/api/v1/subscriptions/current/", {}, content_type="application/json")
+    response = api.patch("/api/v1/subscriptions/current/", {"tier": "pro"}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "idempotency_key_required"
+    response = api.patch(
+        "/api/v1/subscriptions/current/", {}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p0"
+    )
     assert response.status_code == 400
     response = api.post(
         "/api/v1/subscriptions/current/preview-change/", {"tier": "pro"}, content_type="application/json"
@@ -149,24 +153,42 @@ def test_subscribed_user_gets_clear_errors(emulator, catalog, api, user):
     )
     assert response.status_code == 409 and response.json()["error"]["code"] == "already_subscribed"
     response = api.patch(
-        "/api/v1/subscriptions/current/", {"tier": "pro", "interval": "month"}, content_type="application/json"
+        "/api/v1/subscriptions/current/",
+        {"tier": "pro", "interval": "month"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="p1",
     )
     assert response.status_code == 409 and response.json()["error"]["code"] == "same_plan"
-    response = api.patch("/api/v1/subscriptions/current/", {"tier": "gold"}, content_type="application/json")
+    response = api.patch(
+        "/api/v1/subscriptions/current/", {"tier": "gold"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p2"
+    )
     assert response.status_code == 404 and response.json()["error"]["code"] == "unknown_tier"
 
     preview = api.post(
         "/api/v1/subscriptions/current/preview-change/", {"interval": "year"}, content_type="application/json"
     ).json()
     assert preview["kind"] == "upgrade" and preview["amount_due_now"] > 0
+    change = {"interval": "year", "proration_date": preview["proration_date"]}
     response = api.patch(
-        "/api/v1/subscriptions/current/",
-        {"interval": "year", "proration_date": preview["proration_date"]},
-        content_type="application/json",
+        "/api/v1/subscriptions/current/", change, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p3"
     )
     assert response.status_code == 200, response.json()
     assert response.json()["amount_charged"] == preview["amount_due_now"]
     assert response.json()["subscription"]["interval"] == "year"
+    # A retried request (lost answer) replays the first answer and charges nothing more.
+    replay = api.patch(
+        "/api/v1/subscriptions/current/", change, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p3"
+    )
+    assert replay.json() == response.json() and replay["Idempotent-Replayed"] == "true"
+    reused = api.patch(
+        "/api/v1/subscriptions/current/",
+        {"tier": "enterprise"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="p3",
+    )
+    assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+    invoices = emulator.stripe_client().v1.invoices.list(params={"customer": user.billing_customer.stripe_customer_id})
+    assert sum(1 for i in invoices.data if i.billing_reason == "subscription_update") == 1
 
     assert api.post("/api/v1/subscriptions/current/cancel/").json()["subscription"]["cancel_at_period_end"]
     response = api.post("/api/v1/subscriptions/current/cancel/")

@@ -3,11 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from billing.testing import CARD_OK, pay
+from billing.testing import CARD_DECLINED, CARD_OK, pay
 from subscriptions import access, services
+from subscriptions.errors import NoSubscription, SubscriptionError
 from subscriptions.models import Entitlement, Subscription
 
 from .conftest import DAY
@@ -217,3 +219,110 @@ def test_successful_retry_restores_active(stripe_webhooks, catalog, clock, user,
     assert access.has_feature(user, "pro_library")
     assert "Your Lyceum subscription payment went through" in subjects()
     assert timezone.now() < sub.current_period_end
+
+
+def _past_due(user, hooks, clock, emulator) -> tuple[Subscription, int]:
+    customer_id = clock.customer_for(user)
+    sub = subscribe(user, hooks)
+    card_starts_failing(emulator, customer_id, sub)
+    end = _period_end_ts(sub)
+    clock.advance_to(end + 3600)
+    hooks.deliver()
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.PAST_DUE
+    return sub, end
+
+
+def _session_id(redirect: str) -> str:
+    assert "/subscriptions/card/updated/?session_id=" in redirect, redirect
+    return redirect.rsplit("=", 1)[1]
+
+
+def test_updating_the_card_retries_the_failed_renewal_at_once(stripe_webhooks, catalog, clock, user, emulator):
+    sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
+    url = services.start_card_update(user)
+    declined = pay(url, CARD_DECLINED, email=user.email)
+    assert not declined.ok and "declined" in declined.page  # the hosted page says so; nothing changed
+    saved = pay(url, "5555555555554444", email=user.email)
+    assert saved.ok, saved.page
+
+    result = services.apply_card_update(_session_id(saved.redirect), user=user)
+    assert result.retried and result.paid
+    assert result.card == "Mastercard ending 4444"
+    assert "overdue payment went through" in result.summary
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE and sub.grace_until is None
+    assert access.has_feature(user, "pro_library")
+
+    # The webhook for the same Checkout arrives afterwards (and twice): nothing is charged again.
+    stripe_webhooks.deliver()
+    again = services.apply_card_update(_session_id(saved.redirect), user=user)
+    assert not again.retried
+    invoices = emulator.stripe_client().invoices.list(params={"subscription": sub.stripe_subscription_id}).data
+    assert sorted(i.status for i in invoices) == ["paid", "paid"]
+    assert sum(i.amount_paid for i in invoices) == 2 * 999
+    assert sum(1 for s in subjects() if s == "Your Lyceum subscription payment went through") == 1
+
+
+def test_the_card_update_webhook_alone_recovers_the_subscription(stripe_webhooks, catalog, clock, user, emulator):
+    sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
+    saved = pay(services.start_card_update(user), CARD_OK, email=user.email)
+    assert saved.ok
+    stripe_webhooks.deliver()  # the learner closed the tab before the return page loaded
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE
+    assert "Your Lyceum subscription payment went through" in subjects()
+
+
+def test_a_new_card_that_also_fails_keeps_past_due_and_says_why(stripe_webhooks, catalog, clock, user, emulator):
+    sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
+    saved = pay(services.start_card_update(user), "4000000000000341", email=user.email)
+    assert saved.ok  # this test card saves fine and declines only when charged
+    result = services.apply_card_update(_session_id(saved.redirect), user=user)
+    assert result.retried and not result.paid
+    assert "overdue payment failed" in result.summary and "declined" in result.failure
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.PAST_DUE
+    assert access.has_feature(user, "pro_library")  # still in the grace period
+
+
+def test_card_update_of_an_active_subscription_changes_only_the_card(stripe_webhooks, catalog, clock, user, emulator):
+    sub = subscribe(user, stripe_webhooks)
+    saved = pay(services.start_card_update(user), "5555555555554444", email=user.email)
+    result = services.apply_card_update(_session_id(saved.redirect), user=user)
+    assert not result.retried and result.summary.startswith("Your card is updated: Mastercard ending 4444")
+    stripe_sub = emulator.stripe_client().subscriptions.retrieve(
+        sub.stripe_subscription_id, params={"expand": ["default_payment_method"]}
+    )
+    assert stripe_sub.default_payment_method.card.last4 == "4444"
+
+
+def test_card_update_refusals(stripe_webhooks, catalog, clock, user, other_user, emulator):
+    with pytest.raises(NoSubscription):
+        services.start_card_update(user)  # nothing to update
+    subscribe(user, stripe_webhooks)
+    url = services.start_card_update(user)
+    session_id = url.rsplit("/", 1)[1]
+    with pytest.raises(SubscriptionError) as not_saved:
+        services.apply_card_update(session_id, user=user)
+    assert not_saved.value.code == "card_not_saved"
+    saved = pay(url, CARD_OK, email=user.email)
+    with pytest.raises(NoSubscription):
+        services.apply_card_update(_session_id(saved.redirect), user=other_user)
+
+
+def test_card_update_pages(client, stripe_webhooks, catalog, clock, user, emulator):
+    _past_due(user, stripe_webhooks, clock, emulator)
+    client.force_login(user)
+    manage = client.get("/subscriptions/manage/")
+    assert b'href="#card"' in manage.content and b"Update card" in manage.content
+    started = client.post("/subscriptions/card/")
+    assert started.status_code == 302 and "/checkout/cs_test_" in started["Location"]
+    saved = pay(started["Location"], CARD_OK, email=user.email)
+    back = client.get(saved.redirect.split("testserver", 1)[-1].replace(settings.SITE_URL, ""), follow=True)
+    assert back.redirect_chain[-1][0] == "/subscriptions/manage/"
+    assert "overdue payment went through" in back.content.decode()
+    assert b"Active" in back.content
+
+    bogus = client.get("/subscriptions/card/updated/?session_id=nope", follow=True)
+    assert "That link is not a card update. Nothing changed." in bogus.content.decode()
