@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import gateway
@@ -280,9 +280,18 @@ def sync_from_stripe(subscription: str | dict, *, user=None) -> Subscription | N
     with transaction.atomic():
         sub = Subscription.objects.select_for_update().filter(stripe_subscription_id=sub_id).first()
         before = _snapshot(sub)
+        previous_tier = sub.tier if sub else None
         if sub is None:
-            sub = Subscription(user=owner, stripe_subscription_id=sub_id, tier=tier, interval=interval)
-        previous_tier = sub.tier if sub.pk else None
+            # The return page and a webhook may both see the subscription first: one inserts, the
+            # other waits for it and then carries on with the row as the first left it.
+            try:
+                with transaction.atomic():
+                    sub = Subscription.objects.create(
+                        user=owner, stripe_subscription_id=sub_id, tier=tier, interval=interval
+                    )
+            except IntegrityError:
+                sub = Subscription.objects.select_for_update().get(stripe_subscription_id=sub_id)
+                before, previous_tier = _snapshot(sub), sub.tier
         _apply(sub, view, tier, interval)
         sub.save()
         _sync_entitlement(sub, view, previous_tier)

@@ -143,3 +143,27 @@ def test_no_receipt_page_for_an_unpaid_payment(client, user):
     payment = PaymentFactory(user=user, status=Payment.Status.FAILED)
     client.force_login(user)
     assert client.get(reverse("billing:receipt", args=[payment.pk])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_returning_after_a_decline_then_a_good_card_shows_success_before_any_webhook(
+    client, user, stripe_webhooks, test_purpose
+):
+    start = start_test_checkout(user, amount=1500)
+    assert not pay(start.url, CARD_DECLINED, email=user.email).ok
+    stripe_webhooks.deliver()  # payment_intent.payment_failed: our payment is marked failed
+    start.payment.refresh_from_db()
+    assert start.payment.status == Payment.Status.FAILED
+
+    paid = pay(start.url, email=user.email)
+    assert paid.ok
+    client.force_login(user)
+    # The success URL (webhooks for the good card are still held).
+    page = client.get(paid.redirect.replace(stripe_webhooks.base_url, "")).content.decode()
+    assert "Payment successful" in page and "Payment failed" not in page
+    start.payment.refresh_from_db()
+    assert start.payment.status == Payment.Status.SUCCEEDED and start.payment.fulfilled_at
+    stripe_webhooks.deliver()
+    start.payment.refresh_from_db()
+    assert start.payment.status == Payment.Status.SUCCEEDED
+    assert test_purpose.fulfilments(start.payment) == 1

@@ -89,3 +89,9 @@ def test_readyz_with_a_running_redis(client, settings):
 
 def test_readyz_is_get_only(client, db):
     assert client.post("/readyz").status_code == 405
+
+
+def test_favicon_ico_redirects_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
+    assert client.get(response["Location"]).status_code == 200

@@ -371,20 +371,27 @@ def _pay_payment_mode(request, session, pm) -> str | None:
     return pi["last_payment_error"]["message"]
 
 
-def _pay_subscription_mode(request, session, pm, email, name) -> str | None:
-    from . import billing
+def _session_customer(request, session, email, name) -> dict:
+    """The session's customer, created from the form when the session has none."""
     from .customers import create_customer
 
-    store, em = request.store, request.em
-    failure = charge_failure(pm)
-    if failure:
-        return decline_error(failure).message
-    customer = store.maybe("customer", session.get("customer"))
+    customer = request.store.maybe("customer", session.get("customer"))
     if customer is None:
         sub_request = copy.copy(request)
         sub_request.params = {"email": email, "name": name or ""}
         customer = create_customer(sub_request)
         session["customer"] = customer["id"]
+    return customer
+
+
+def _pay_subscription_mode(request, session, pm, email, name) -> str | None:
+    from . import billing
+
+    em = request.em
+    failure = charge_failure(pm)
+    if failure:
+        return decline_error(failure).message
+    customer = _session_customer(request, session, email, name)
     try:
         attach_payment_method(request, pm, customer)
     except StripeError as exc:
@@ -418,21 +425,14 @@ def _pay_subscription_mode(request, session, pm, email, name) -> str | None:
 
 def _setup_mode(request, session, pm, email, name) -> str | None:
     """Save a card for later: a succeeded SetupIntent, the card attached to the customer."""
-    from .customers import create_customer
     from .setup_intents import new_setup_intent
 
-    store = request.store
     # A SetupIntent verifies the card: cards that decline fail here, except the one Stripe
     # documents as attaching fine and declining only when charged.
     failure = attach_failure(pm) or (charge_failure(pm) if pm.get("_number") != ATTACH_OK_CHARGE_FAILS else None)
     if failure:
         return decline_error(failure).message
-    customer = store.maybe("customer", session.get("customer"))
-    if customer is None:
-        sub_request = copy.copy(request)
-        sub_request.params = {"email": email, "name": name or ""}
-        customer = create_customer(sub_request)
-        session["customer"] = customer["id"]
+    customer = _session_customer(request, session, email, name)
     try:
         attach_payment_method(request, pm, customer)
     except StripeError as exc:

@@ -326,3 +326,37 @@ def test_card_update_pages(client, stripe_webhooks, catalog, clock, user, emulat
 
     bogus = client.get("/subscriptions/card/updated/?session_id=nope", follow=True)
     assert "That link is not a card update. Nothing changed." in bogus.content.decode()
+
+
+@pytest.mark.postgres
+def test_concurrent_first_syncs_create_one_subscription_and_one_welcome(emulator, catalog, user):
+    """The return page and the webhooks can all meet a new Stripe subscription at the same moment."""
+    import threading
+
+    from django.db import connection
+
+    start = services.start_subscription(user, "pro", "month")
+    assert pay(start.url, CARD_OK, email=user.email).ok
+    sub_id = (
+        emulator.stripe_client().v1.checkout.sessions.retrieve(start.payment.stripe_checkout_session_id).subscription
+    )
+    barrier, errors = threading.Barrier(4), []
+
+    def sync():
+        try:
+            barrier.wait()
+            services.sync_from_stripe(sub_id, user=user)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sync) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Subscription.objects.filter(stripe_subscription_id=sub_id).count() == 1
+    assert Entitlement.objects.filter(user=user, revoked_at__isnull=True).count() == 1
+    assert subjects().count("Welcome to Lyceum Pro") == 1
