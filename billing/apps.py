@@ -8,9 +8,10 @@ class BillingConfig(AppConfig):
     def ready(self):
         from accounts.roles import grant_to_group
 
-        from . import gateway
+        from . import connect, gateway, registry
 
         gateway.configure()
+        registry.register_event_handler("account.updated", connect.handle_account_updated)
         viewing = [
             f"billing.view_{model}" for model in ("payment", "refund", "stripeevent", "customer", "connectedaccount")
         ]

@@ -30,3 +30,19 @@ def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Password:", exact=True).fill(password)
     solve_altcha(page)
     page.get_by_role("button", name="Sign in").click()
+
+
+def verified_user(email: str, name: str, **fields):
+    """A user who has confirmed their e-mail address, with the journeys' password."""
+    from accounts.models import User
+
+    user = User.objects.create_user(email=email, password=PASSWORD, display_name=name, **fields)
+    user.emailaddress_set.create(email=email, verified=True, primary=True)
+    return user
+
+
+def browse_as(page: Page, base_url: str, client, user) -> None:
+    """Give the browser `user`'s session (replacing whoever it was signed in as)."""
+    client.force_login(user)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])

@@ -3,9 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.models import User
-
-from .helpers import PASSWORD
+from .helpers import browse_as, verified_user
 
 PAGES = [
     ("/", "Learn at your pace"),
@@ -53,12 +51,8 @@ SIGNED_IN_PAGES = [
 @pytest.fixture
 def signed_in(page: Page, live_server, client):
     """A verified user whose session cookie the browser already carries."""
-    user = User.objects.create_user(email="ada@example.com", password=PASSWORD, display_name="Ada Lovelace")
-    user.emailaddress_set.create(email=user.email, verified=True, primary=True)
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    user = verified_user("ada@example.com", "Ada Lovelace")
+    browse_as(page, live_server.url, client, user)
     return user
 
 

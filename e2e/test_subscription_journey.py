@@ -14,11 +14,10 @@ from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from accounts.models import User
 from subscriptions import access
 from subscriptions.models import Subscription
 
-from .helpers import PASSWORD
+from .helpers import browse_as, verified_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,12 +32,8 @@ def pro_on_sale(stripe_webhooks, emulator):
 
 @pytest.fixture
 def learner(page: Page, live_server, client):
-    user = User.objects.create_user(email="grace@example.com", password=PASSWORD, display_name="Grace Hopper")
-    user.emailaddress_set.create(email=user.email, verified=True, primary=True)
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    user = verified_user("grace@example.com", "Grace Hopper")
+    browse_as(page, live_server.url, client, user)
     return user
 
 

@@ -65,17 +65,20 @@ def course_access(user, course: Course, enrollment: Enrollment | None | bool = F
         return Access(False, "sign_in")
     if enrollment is False:
         enrollment = active_enrollment(user, course)
-    pro = course.in_pro_library and course.is_published and has_feature(user, PRO_LIBRARY_FEATURE)
+    # While a published course's edits are reviewed again, it stays open to Pro learners already enrolled.
+    pro_open = course.is_published or (enrollment is not None and course.is_under_re_review)
+    pro = course.in_pro_library and pro_open and has_feature(user, PRO_LIBRARY_FEATURE)
     if enrollment is not None:
         if enrollment.source != Enrollment.Source.PRO_LIBRARY:
             return Access(True, "enrolled", enrollment)
         if pro:
             return Access(True, "pro_library", enrollment)
-        return Access(False, "pro_lapsed" if course.is_published else "archived", enrollment)
+        lapsed = course.is_published or course.is_under_re_review
+        return Access(False, "pro_lapsed" if lapsed else "archived", enrollment)
     if pro:
         return Access(True, "pro_library")
     if not course.is_published:
-        return Access(False, "archived")
+        return Access(False, "not_available" if course.is_under_re_review else "archived")
     if course.is_free:
         return Access(False, "enroll")
     return Access(False, "pro" if course.in_pro_library else "buy")

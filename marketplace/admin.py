@@ -1,17 +1,27 @@
 """The operations console for the catalogue: review queue, instructor applications, enrolments."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from config.errors import DomainError
-
-from .forms import RejectCourseForm
-from .models import Category, Course, Enrollment, InstructorApplication, Lesson, LessonProgress, Module, Review
+from .admin_actions import run_on_each, with_reason
+from .forms import DeclineRefundForm, HideReviewForm, RejectCourseForm
+from .models import (
+    Category,
+    Course,
+    Enrollment,
+    InstructorApplication,
+    Lesson,
+    LessonProgress,
+    Module,
+    RefundRequest,
+    Review,
+)
 from .services import courses as course_services
 from .services import instructors as instructor_services
+from .services import refunds as refund_services
+from .services import reviews as review_services
 
 
 @admin.register(Category)
@@ -81,17 +91,15 @@ class CourseAdmin(admin.ModelAdmin):
         return format_html('<a href="{}" target="_blank" rel="noopener">Preview</a>', url)
 
     def _run(self, request, queryset, service, done: str, **kwargs) -> None:
-        succeeded, failures = 0, []
-        for course in queryset:
-            try:
-                service(course, by=request.user, **kwargs)
-                succeeded += 1
-            except DomainError as exc:
-                failures.append(f"{course.title}: {exc.message}")
-        if succeeded:
-            self.message_user(request, f"{succeeded} course(s) {done}.", messages.SUCCESS)
-        for failure in failures:
-            self.message_user(request, failure, messages.ERROR)
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda course: service(course, by=request.user, **kwargs),
+            done=done,
+            noun="course",
+            label=lambda course: course.title,
+        )
 
     @admin.action(description="Approve and publish", permissions=["review"])
     def approve(self, request, queryset):
@@ -99,24 +107,19 @@ class CourseAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject with a reason…", permissions=["review"])
     def reject(self, request, queryset):
-        if "apply" in request.POST:
-            form = RejectCourseForm(request.POST)
-            if form.is_valid():
-                self._run(
-                    request, queryset, course_services.reject_course, "rejected", reason=form.cleaned_data["reason"]
-                )
-                return None
-        else:
-            form = RejectCourseForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Reject courses",
-            "courses": queryset,
-            "form": form,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/marketplace/course/reject.html", context)
+        return with_reason(
+            self,
+            request,
+            queryset.select_related("instructor"),
+            form_class=RejectCourseForm,
+            title="Reject courses",
+            intro="These courses go back to their instructors with your reason, by e-mail and in their studio:",
+            describe=lambda course: f"{course.title} — {course.instructor} ({course.get_status_display()})",
+            submit="Reject with this reason",
+            apply=lambda data: self._run(
+                request, queryset, course_services.reject_course, "rejected", reason=data["reason"]
+            ),
+        )
 
     @admin.action(description="Archive", permissions=["review"])
     def archive(self, request, queryset):
@@ -171,15 +174,15 @@ class InstructorApplicationAdmin(admin.ModelAdmin):
         return False
 
     def _run(self, request, queryset, service, done):
-        count = 0
-        for application in queryset:
-            try:
-                service(application, by=request.user)
-                count += 1
-            except DomainError as exc:
-                self.message_user(request, f"{application.user}: {exc.message}", messages.ERROR)
-        if count:
-            self.message_user(request, f"{count} application(s) {done}.", messages.SUCCESS)
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda application: service(application, by=request.user),
+            done=done,
+            noun="application",
+            label=lambda application: application.user,
+        )
 
     @admin.action(description="Approve (grants the instructor role and e-mails them)", permissions=["change"])
     def approve(self, request, queryset):
@@ -220,21 +223,125 @@ class LessonProgressAdmin(admin.ModelAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["course", "user", "rating", "created_at", "hidden_at"]
-    list_filter = ["rating", ("hidden_at", admin.EmptyFieldListFilter)]
-    search_fields = ["course__title", "user__email", "text"]
+    """Moderation: hiding takes a review off the course page and the API and out of the average."""
+
+    list_display = ["course", "user", "rating", "is_hidden", "replied", "created_at"]
+    list_filter = [("hidden_at", admin.EmptyFieldListFilter), "rating", "created_at"]
+    search_fields = ["course__title", "user__email", "text", "reply"]
     list_select_related = ["course", "user"]
+    date_hierarchy = "created_at"
+    # Learners write, instructors reply and moderators hide only through the services (which keep the rating right).
     readonly_fields = [
-        "course",
-        "user",
-        "rating",
-        "text",
-        "reply",
-        "replied_at",
-        "hidden_at",
-        "hidden_by",
-        "created_at",
-    ]
+        "course", "user", "rating", "text", "reply", "replied_at", "hidden_at", "hidden_by", "hidden_reason",
+        "created_at", "updated_at",
+    ]  # fmt: skip
+    actions = ["hide", "unhide"]
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting would bypass the rating recomputation: hide instead
+
+    @admin.display(description="Hidden", boolean=True, ordering="hidden_at")
+    def is_hidden(self, review):
+        return review.hidden_at is not None
+
+    @admin.display(description="Replied", boolean=True, ordering="replied_at")
+    def replied(self, review):
+        return bool(review.reply)
+
+    def _moderate(self, request, queryset, service, done: str, **kwargs) -> None:
+        run_on_each(
+            self, request, queryset, lambda review: service(request.user, review, **kwargs), done=done, noun="review"
+        )
+
+    @admin.action(description="Hide with a reason…", permissions=["change"])
+    def hide(self, request, queryset):
+        return with_reason(
+            self,
+            request,
+            queryset.select_related("course", "user"),
+            form_class=HideReviewForm,
+            title="Hide reviews",
+            intro="These reviews will disappear from their course pages and the API, "
+            "and stop counting in the courses' ratings:",
+            describe=lambda review: (
+                f"{review.rating}★ on “{review.course.title}” by {review.user}"
+                + (" (already hidden)" if review.hidden_at else "")
+            ),
+            submit="Hide with this reason",
+            apply=lambda data: self._moderate(
+                request, queryset, review_services.hide_review, "hidden", reason=data["reason"]
+            ),
+        )
+
+    @admin.action(description="Unhide (show again)", permissions=["change"])
+    def unhide(self, request, queryset):
+        self._moderate(request, queryset, review_services.unhide_review, "shown again")
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(admin.ModelAdmin):
+    """Refund requests outside the self-service policy: approve (refunds through billing) or decline."""
+
+    list_display = ["user", "course_title", "status", "amount", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["user__email", "enrollment__course__title"]
+    list_select_related = ["user", "enrollment__course", "payment", "decided_by"]
+    readonly_fields = [
+        "user", "enrollment", "payment", "amount", "reason", "policy_note", "status", "decided_by",
+        "decision_note", "decided_at", "created_at",
+    ]  # fmt: skip
+    actions = ["approve", "decline"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Course", ordering="enrollment__course__title")
+    def course_title(self, refund_request):
+        return refund_request.enrollment.course.title
+
+    @admin.display(description="Amount")
+    def amount(self, refund_request):
+        from billing.money import format_money
+
+        return format_money(refund_request.payment.amount, refund_request.payment.currency)
+
+    def _run(self, request, queryset, service, done: str, **kwargs) -> None:
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda refund_request: service(refund_request, by=request.user, **kwargs),
+            done=done,
+            noun="request",
+            label=lambda refund_request: refund_request.user,
+        )
+
+    @admin.action(description="Approve and refund in full (e-mails the learner)", permissions=["change"])
+    def approve(self, request, queryset):
+        self._run(request, queryset, refund_services.approve_refund_request, "approved and refunded")
+
+    @admin.action(description="Decline with a note… (e-mails the learner)", permissions=["change"])
+    def decline(self, request, queryset):
+        return with_reason(
+            self,
+            request,
+            queryset.select_related("user", "enrollment__course"),
+            form_class=DeclineRefundForm,
+            title="Decline refund requests",
+            intro="These learners keep their course and receive your note by e-mail:",
+            describe=lambda item: f"{item.user} — {item.enrollment.course.title} ({item.get_status_display()})",
+            submit="Decline with this note",
+            apply=lambda data: self._run(
+                request, queryset, refund_services.decline_refund_request, "declined", note=data["note"]
+            ),
+        )
+
+
+# Earnings, sales and payouts: registered from their own module (kept apart to stay small).
+from . import earnings_admin  # noqa: E402, F401

@@ -34,5 +34,27 @@ class MarketplaceConfig(AppConfig):
             "marketplace.change_review",
         ]
         grant_to_group("Content review", content_review)
+        # Finance watches instructor money and retries or cancels failed payouts (services.payouts).
+        grant_to_group(
+            "Finance",
+            [
+                "marketplace.view_sale",
+                "marketplace.view_earningsentry",
+                "marketplace.view_instructorbalance",
+                "marketplace.view_payout",
+                "marketplace.change_payout",
+                "marketplace.view_revenuesharerule",
+                "marketplace.change_revenuesharerule",
+            ],
+        )
         grant_to_group("Support", ["marketplace.view_course", "marketplace.view_enrollment", "marketplace.view_review"])
-        grant_to_group("Finance", ["marketplace.view_course", "marketplace.view_enrollment"])
+        grant_to_group(
+            "Finance",
+            [
+                "marketplace.view_course",
+                "marketplace.view_enrollment",
+                # Refund requests outside the policy are decided by Finance (services.refunds).
+                "marketplace.view_refundrequest",
+                "marketplace.change_refundrequest",
+            ],
+        )

@@ -11,6 +11,9 @@ SUBJECTS = {
     "course_approved": "“{title}” is published",
     "course_rejected": "“{title}” needs changes before it can be published",
     "enrollment_confirmed": "You are enrolled in “{title}”",
+    "refund_request_received": "We received your refund request for “{title}”",
+    "refund_approved": "Your refund for “{title}” is approved",
+    "refund_declined": "About your refund request for “{title}”",
 }
 
 

@@ -160,3 +160,60 @@ class RejectCourseForm(forms.Form):
         max_length=2000,
         help_text="Sent to the instructor: say what to change (10 to 2000 characters).",
     )
+
+
+class RefundRequestForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=3,
+        max_length=2000,
+        label="Why do you want a refund?",
+        help_text="3 to 2000 characters. It helps us improve the course.",
+    )
+
+
+class DeclineRefundForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        min_length=10,
+        max_length=2000,
+        label="Note to the learner",
+        help_text="Sent to the learner: say why the refund is declined (10 to 2000 characters).",
+    )
+
+
+class ReviewForm(forms.Form):
+    # Ranges and lengths are checked by the reviews service, whose messages the form then shows.
+    rating = forms.TypedChoiceField(
+        choices=[(n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=None,
+        label="Your rating",
+        error_messages={"invalid_choice": "Choose a rating from 1 to 5 stars."},
+    )
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        label="Your review",
+        help_text="Plain text, 10 to 2000 characters: what did you learn, and who is this course for?",
+    )
+
+
+class ReviewReplyForm(forms.Form):
+    reply = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Your reply",
+        help_text="Plain text, up to 2000 characters. You can reply once to each review.",
+    )
+
+
+class HideReviewForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=5,
+        max_length=500,
+        help_text="Why these reviews are hidden (kept for the record, not shown publicly; 5 to 500 characters).",
+    )

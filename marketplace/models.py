@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .validators import validate_cover_image
 
@@ -122,9 +122,19 @@ class Course(models.Model):
         return self.status == self.Status.PUBLISHED
 
     @property
+    def is_under_re_review(self) -> bool:
+        """Published before, then edited: hidden from the catalogue until approved again (see update_course)."""
+        return self.published_at is not None and self.status in (
+            self.Status.DRAFT,
+            self.Status.IN_REVIEW,
+            self.Status.REJECTED,
+        )
+
+    @property
     def is_open_to_learners(self) -> bool:
-        """Published courses can be joined; archived ones stay open to those already enrolled."""
-        return self.status in (self.Status.PUBLISHED, self.Status.ARCHIVED)
+        """Published courses can be joined; archived ones, and published ones whose edits are being
+        reviewed again, stay open to those already enrolled."""
+        return self.status in (self.Status.PUBLISHED, self.Status.ARCHIVED) or self.is_under_re_review
 
     @property
     def price_display(self) -> str:
@@ -258,10 +268,20 @@ class LessonProgress(models.Model):
         return f"{self.user} completed {self.lesson}"
 
 
+def new_certificate_code() -> str:
+    """120 random bits in 24 unambiguous upper-case characters: printable, and unguessable."""
+    import base64
+    import secrets
+
+    return base64.b32encode(secrets.token_bytes(15)).decode()
+
+
 class CourseCompletion(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_completions")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="completions")
     completed_at = models.DateTimeField()
+    # Printed on the certificate; /certificates/<code>/ proves it genuine to anyone who has it.
+    certificate_code = models.CharField(max_length=32, unique=True, default=new_certificate_code, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_completion_per_course")]
@@ -281,6 +301,7 @@ class Review(models.Model):
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    hidden_reason = models.CharField(max_length=500, blank=True, help_text="Why staff hid it (not shown publicly).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -296,3 +317,245 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ {self.course} by {self.user}"
+
+
+# Earnings and payouts ----------------------------------------------------------------------
+# The rules (instructor share, pending window, refunds, payouts) live in services/earnings.py and
+# services/payouts.py; these tables only hold the facts and the constraints that keep them sound.
+
+
+class RevenueShareRule(models.Model):
+    """How a sale's gross is split. The rule for the instructor's tier wins; the default rule applies otherwise."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    instructor_bps = models.PositiveIntegerField(
+        "instructor share (basis points)", help_text="7000 = 70% to the instructor, the rest to the platform."
+    )
+    tier_code = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Applies to instructors entitled to this subscription tier (e.g. enterprise); blank = the default.",
+    )
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tier_code", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(instructor_bps__gte=0, instructor_bps__lte=10_000), name="share_rule_bps_in_range"
+            ),
+            models.UniqueConstraint(
+                fields=["tier_code"], condition=Q(is_active=True), name="one_active_share_rule_per_tier"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.instructor_bps / 100:g}% to the instructor)"
+
+
+class Sale(models.Model):
+    """A course sold, with its split frozen at fulfilment: later rule changes never touch it."""
+
+    payment = models.OneToOneField("billing.Payment", on_delete=models.PROTECT, related_name="course_sale")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sales")
+    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="course_sales")
+    gross = models.PositiveBigIntegerField(help_text="In minor units.")
+    currency = models.CharField(max_length=3)
+    rule_code = models.CharField(max_length=40, help_text="The revenue-share rule used.")
+    instructor_bps = models.PositiveIntegerField()
+    instructor_amount = models.PositiveBigIntegerField()
+    platform_amount = models.PositiveBigIntegerField()
+    available_at = models.DateTimeField(help_text="End of the refund window: the share becomes available.")
+    # Set (with the two release entries) when the refund window ends; the split itself never changes.
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["instructor", "-created_at"], name="sale_instructor_created"),
+            models.Index(fields=["available_at"], name="sale_awaiting_release", condition=Q(released_at__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(instructor_amount__lte=F("gross")) & Q(platform_amount=F("gross") - F("instructor_amount")),
+                name="sale_parts_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} sold for {self.gross} {self.currency.upper()}"
+
+
+class InstructorBalance(models.Model):
+    """The running totals of an instructor's ledger in one currency, updated under select_for_update().
+
+    `available` never goes negative: a refund that reverses a share already released (or paid out)
+    takes what it can from `available` and records the rest as `debt`, which later earnings repay
+    before anything becomes available again. So `available - debt` always equals the sum of the
+    available entries, and `pending` the sum of the pending ones (see `verify_earnings`).
+    """
+
+    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="earnings_balances")
+    currency = models.CharField(max_length=3)
+    pending = models.BigIntegerField(default=0)
+    available = models.BigIntegerField(default=0)
+    debt = models.BigIntegerField(default=0, help_text="Reversed after release; repaid from future earnings.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["instructor_id", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["instructor", "currency"], name="one_balance_per_instructor_currency"),
+            models.CheckConstraint(condition=Q(available__gte=0), name="balance_available_not_negative"),
+            models.CheckConstraint(condition=Q(pending__gte=0), name="balance_pending_not_negative"),
+            models.CheckConstraint(condition=Q(debt__gte=0), name="balance_debt_not_negative"),
+            models.CheckConstraint(condition=Q(available=0) | Q(debt=0), name="balance_debt_repaid_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instructor} · {self.currency.upper()}"
+
+
+class Payout(models.Model):
+    """Money sent to an instructor's connected account with one Stripe transfer (idempotency key: this id)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed (will retry)"
+        CANCELED = "canceled", "Canceled (returned to balance)"
+
+    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    amount = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    stripe_account_id = models.CharField(max_length=255)
+    stripe_transfer_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["instructor", "-created_at"], name="payout_instructor_created"),
+            models.Index(fields=["status"], name="payout_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False, stripe_transfer_id__isnull=False),
+                name="payout_paid_has_transfer",
+            ),
+            # One unsettled payout per instructor and currency: a failed one is retried, never duplicated.
+            models.UniqueConstraint(
+                fields=["instructor", "currency"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="one_open_payout_per_instructor_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout {self.pk} to {self.instructor} ({self.get_status_display()})"
+
+
+class EarningsEntry(models.Model):
+    """One append-only line of an instructor's ledger. Never edited or deleted; mistakes get a correction.
+
+    `bucket` says which part of the balance the entry moves. The end of the refund window is recorded
+    as a pair of `release` entries (out of pending, into available), so the ledger alone explains
+    every balance.
+    """
+
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        RELEASE = "release", "Refund window over"
+        REFUND_REVERSAL = "refund_reversal", "Refund reversal"
+        PAYOUT = "payout", "Payout"
+        PAYOUT_REVERSAL = "payout_reversal", "Payout returned"
+        CORRECTION = "correction", "Correction"
+
+    class Bucket(models.TextChoices):
+        PENDING = "pending", "Pending"
+        AVAILABLE = "available", "Available"
+
+    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="earnings")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    bucket = models.CharField(max_length=10, choices=Bucket.choices)
+    amount = models.BigIntegerField(help_text="Signed, in minor units.")
+    currency = models.CharField(max_length=3)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    refund = models.ForeignKey(
+        "billing.Refund", on_delete=models.PROTECT, null=True, blank=True, related_name="earnings_entries"
+    )
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    available_at = models.DateTimeField(null=True, blank=True, help_text="For pending sale entries.")
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "earnings entries"
+        indexes = [models.Index(fields=["instructor", "currency", "bucket"], name="earnings_balance_sum")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="earnings_entry_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["sale", "refund_reversal", "release"]) | Q(sale__isnull=False),
+                name="earnings_entry_sale_reference",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["payout", "payout_reversal"]) | Q(payout__isnull=False),
+                name="earnings_entry_payout_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency.upper()} ({self.bucket})"
+
+
+class RefundRequest(models.Model):
+    """A learner's refund request outside the self-service policy, decided by staff in admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="refund_requests")
+    payment = models.ForeignKey("billing.Payment", on_delete=models.PROTECT, related_name="course_refund_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="course_refund_requests")
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Why the policy did not grant it at once, e.g. "Bought 31 days ago" (shown to staff).
+    policy_note = models.CharField(max_length=255, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(blank=True, help_text="Sent to the learner.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="refund_request_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=Q(status="pending"), name="one_open_refund_request_per_enrollment"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False), name="refund_request_decided_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund request by {self.user} for {self.enrollment.course}"

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -18,13 +19,19 @@ from .forms import (
     InstructorApplicationForm,
     LessonForm,
     ModuleForm,
+    RefundRequestForm,
+    ReviewForm,
+    ReviewReplyForm,
     add_domain_error,
 )
-from .models import Course, InstructorApplication, Lesson, Module
+from .models import Course, Enrollment, InstructorApplication, Lesson, Module, RefundRequest, Review
 from .selectors import CatalogueFilters
+from .services import certificates as certificate_services
 from .services import courses as course_services
 from .services import instructors as instructor_services
 from .services import learning, purchases
+from .services import refunds as refund_services
+from .services import reviews as review_services
 
 PAGE_SIZE = 12
 
@@ -67,7 +74,8 @@ def _viewable_course_or_404(request, slug: str) -> Course:
         raise Http404("No such course.")
     if course.is_published or access.is_course_staff(request.user, course):
         return course
-    if course.status == Course.Status.ARCHIVED and access.active_enrollment(request.user, course):
+    # Archived courses, and published ones whose edits are in review again, stay open to enrolled learners.
+    if course.is_open_to_learners and access.active_enrollment(request.user, course):
         return course
     raise Http404("No such course.")
 
@@ -94,8 +102,104 @@ def course_detail(request, slug):
             "access_message": access.denial_message(granted),
             "pro_pricing_url": _pro_pricing_url(),
             "is_owner": request.user.is_authenticated and course.instructor_id == request.user.pk,
+            **_review_context(request, course, enrollment, granted, done),
         },
     )
+
+
+def _review_context(request, course: Course, enrollment, granted, done: set[int]) -> dict:
+    """The viewer's own review and whether they may write one, from what the page already loaded."""
+    is_owner = request.user.is_authenticated and course.instructor_id == request.user.pk
+    own = None if is_owner else selectors.own_review(request.user, course)
+    eligibility = review_services.review_eligibility(
+        request.user, course, enrollment=enrollment, has_progress=bool(done) if granted else None
+    )
+    initial = {"rating": own.rating, "text": own.text} if own else None
+    return {
+        "own_review": own,
+        "review_eligibility": eligibility,
+        "review_form": ReviewForm(initial=initial) if eligibility else None,
+    }
+
+
+# Reviews and certificates ------------------------------------------------------------------
+
+
+@login_required
+def review_course(request, slug):
+    """Write or edit your review; on bad input the form comes back with the service's messages."""
+    course = _viewable_course_or_404(request, slug)
+    eligibility = review_services.review_eligibility(request.user, course)
+    own = selectors.own_review(request.user, course)
+    initial = {"rating": own.rating, "text": own.text} if own else None
+    form = ReviewForm(request.POST or None, initial=initial)
+    if request.method == "POST" and eligibility and form.is_valid():
+        try:
+            _, created = review_services.submit_review(
+                request.user, course, form.cleaned_data["rating"], form.cleaned_data["text"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "Thank you for your review." if created else "Your review has been updated.")
+            return redirect(reverse("marketplace:course_detail", args=[course.slug]) + "#reviews")
+    return render(
+        request,
+        "marketplace/review_form.html",
+        {"course": course, "form": form, "eligibility": eligibility, "own_review": own, "mode": "review"},
+        status=200 if eligibility else 403,
+    )
+
+
+@login_required
+def reply_to_review(request, slug, review_id):
+    course = _viewable_course_or_404(request, slug)
+    review = get_object_or_404(
+        Review.objects.select_related("user"), pk=review_id, course=course, hidden_at__isnull=True
+    )
+    if course.instructor_id != request.user.pk:  # the service refuses too; nobody else sees this form
+        raise Http404("No such review to reply to.")
+    form = ReviewReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_services.reply_to_review(request.user, review, form.cleaned_data["reply"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "Your reply is published under the review.")
+            return redirect(reverse("marketplace:course_detail", args=[course.slug]) + "#reviews")
+    return render(
+        request, "marketplace/review_form.html", {"course": course, "form": form, "review": review, "mode": "reply"}
+    )
+
+
+@login_required
+def certificate(request, slug):
+    course = get_object_or_404(Course.objects.select_related("instructor"), slug=slug)
+    granted = certificate_services.certificate_access(request.user, course)
+    context = {"course": course, "certificate": granted, "pro_pricing_url": _pro_pricing_url()}
+    if granted:
+        code = granted.completion.certificate_code
+        context |= {
+            "completion": granted.completion,
+            "learner": request.user,
+            "verify_url": request.build_absolute_uri(reverse("marketplace:certificate_verify", args=[code])),
+        }
+    return render(request, "marketplace/certificate.html", context, status=200 if granted else 403)
+
+
+def certificate_verify(request, code):
+    """Public: anyone holding a certificate's code can check that it is genuine."""
+    completion = certificate_services.verify_certificate(code)
+    context = {"verifying": True, "code": code}
+    if completion is not None:
+        context |= {
+            "completion": completion,
+            "course": completion.course,
+            "learner": completion.user,
+            "verify_url": request.build_absolute_uri(request.path),
+        }
+    return render(request, "marketplace/certificate.html", context, status=200 if completion else 404)
 
 
 @require_POST
@@ -201,7 +305,14 @@ def complete_lesson(request, slug, lesson_id):
 
 @login_required
 def my_learning(request):
-    enrollments = list(selectors.learning(request.user))
+    # The latest refund request of each enrolment rides along as a subquery: no extra query per row.
+    latest_refund_request = RefundRequest.objects.filter(enrollment=OuterRef("pk")).order_by("-created_at")
+    enrollments = list(
+        selectors.learning(request.user).annotate(
+            refund_status=Subquery(latest_refund_request.values("status")[:1]),
+            refund_note=Subquery(latest_refund_request.values("decision_note")[:1]),
+        )
+    )
     course_ids = [e.course_id for e in enrollments]
     counts = selectors.progress_counts(request.user, course_ids)
     completed = selectors.completed_course_ids(request.user, course_ids)
@@ -217,6 +328,40 @@ def my_learning(request):
         for e in enrollments
     ]
     return render(request, "marketplace/my_learning.html", {"rows": rows})
+
+
+@login_required
+def request_refund(request, enrollment_id):
+    """The refund policy explained, the learner's standing against it, and a reason to confirm."""
+    enrollment = get_object_or_404(Enrollment.objects.select_related("course", "payment"), pk=enrollment_id)
+    refusal = refund_services.refund_refusal(request.user, enrollment)
+    if refusal is None and enrollment.refund_requests.filter(status=RefundRequest.Status.PENDING).exists():
+        refusal = "You have already asked for a refund of this course; we will e-mail you our decision."
+    if refusal:
+        status = 403 if enrollment.user_id != request.user.pk else 409
+        return render(request, "marketplace/refund_request.html", {"refusal": refusal}, status=status)
+    form = RefundRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = refund_services.request_refund(request.user, enrollment, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            (messages.success if outcome.refunded else messages.info)(request, outcome.message)
+            return redirect("marketplace:my_learning")
+    return render(
+        request,
+        "marketplace/refund_request.html",
+        {
+            "enrollment": enrollment,
+            "course": enrollment.course,
+            "payment": enrollment.payment,
+            "policy": refund_services.check_policy(enrollment),
+            "window_days": refund_services.REFUND_WINDOW.days,
+            "max_percent": refund_services.MAX_PROGRESS_PERCENT,
+            "form": form,
+        },
+    )
 
 
 # Teaching ----------------------------------------------------------------------------------
@@ -297,13 +442,19 @@ def studio_course_edit(request, pk):
     form = CourseForm(request.POST or None, request.FILES or None, initial=CourseForm.initial_for(course))
     if request.method == "POST" and form.is_valid():
         try:
-            course_services.update_course(course, by=request.user, **form.service_fields())
+            updated = course_services.update_course(course, by=request.user, **form.service_fields())
         except DomainError as exc:
             add_domain_error(form, exc, COURSE_FIELD_MAP)
         else:
-            messages.success(request, "Course saved.")
+            messages.success(request, _saved_message("Course saved.", course, updated.status))
             return redirect("marketplace:studio_course", pk=course.pk)
     return render(request, "marketplace/studio/course_form.html", {"form": form, "course": course})
+
+
+def _saved_message(done: str, before: Course, status_after: str) -> str:
+    if before.status == Course.Status.PUBLISHED and status_after == Course.Status.IN_REVIEW:
+        return f"{done} The change is waiting for review: the course is hidden from the catalogue until approved."
+    return done
 
 
 @require_POST
@@ -342,7 +493,8 @@ def studio_module_form(request, course_pk, pk=None):
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, "Module saved.")
+            status_after = Course.objects.values_list("status", flat=True).get(pk=course.pk)
+            messages.success(request, _saved_message("Module saved.", course, status_after))
             return redirect("marketplace:studio_course", pk=course.pk)
     return render(request, "marketplace/studio/module_form.html", {"form": form, "course": course, "module": module})
 
@@ -373,7 +525,8 @@ def studio_lesson_form(request, course_pk, module_pk, pk=None):
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, "Lesson saved.")
+            status_after = Course.objects.values_list("status", flat=True).get(pk=course.pk)
+            messages.success(request, _saved_message("Lesson saved.", course, status_after))
             return redirect("marketplace:studio_course", pk=course.pk)
     return render(
         request,

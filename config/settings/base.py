@@ -138,8 +138,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Instructor payouts: balances below this (minor units) wait for the next run.
+PAYOUT_MINIMUM_CENTS = env.int("PAYOUT_MINIMUM_CENTS", default=1000)
 CELERY_BEAT_SCHEDULE: dict = {
     "reconcile-payments": {"task": "billing.tasks.reconcile_recent_payments", "schedule": 15 * 60},
+    "release-matured-earnings": {"task": "marketplace.tasks.release_matured_earnings", "schedule": 60 * 60},
+    "pay-out-instructors": {"task": "marketplace.tasks.pay_out_instructors", "schedule": 24 * 60 * 60},
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -213,6 +217,15 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lyceum <hello@lyceum.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+
+def _api_rate(value: str) -> str | None:
+    """A DRF throttle rate such as "100/minute". Only the explicit value "off" lifts the limit (DRF lets every
+    request through when a rate is None): the load benchmark in bench/ needs that, since all of its requests
+    come from one IP. Unset keeps the default."""
+    value = value.strip()
+    return None if value.lower() == "off" else value
+
+
 # REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -224,8 +237,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": ["config.api.AnonRateThrottle", "config.api.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env("API_ANON_RATE", default="100/minute"),
-        "user": env("API_USER_RATE", default="1000/minute"),
+        "anon": _api_rate(env("API_ANON_RATE", default="100/minute")),
+        "user": _api_rate(env("API_USER_RATE", default="1000/minute")),
     },
     # Without it DRF trusts any X-Forwarded-For, so a caller could pick a new "IP" per request.
     "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
@@ -258,6 +271,9 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "billing.models.Payment.Status",
         "RefundStatusEnum": "billing.models.Refund.Status",
         "CourseStatusEnum": "marketplace.models.Course.Status",
+        "PayoutStatusEnum": "marketplace.models.Payout.Status",
+        "RefundRequestStatusEnum": "marketplace.models.RefundRequest.Status",
+        "RefundOutcomeEnum": "marketplace.api.studio.REFUND_OUTCOMES",
         "IntervalEnum": "subscriptions.models.Interval",
     },
 }

@@ -90,6 +90,47 @@ class CourseListSerializer(serializers.ModelSerializer):
     def get_url(self, course: Course) -> str:
         return reverse("marketplace:course_detail", args=[course.slug])
 
+    def to_representation(self, course: Course) -> dict:
+        """The catalogue's hot path (issue 6, bench/): the same output as DRF's walk over the declared fields
+        (test_catalogue_fast_path.py holds them equal), without building and visiting ~25 field objects for
+        every row, which made the list cost ~3x a bare DRF list. Subclasses (the detail view) keep the walk."""
+        if type(self) is not CourseListSerializer:
+            return super().to_representation(course)
+        category, instructor = course.category, course.instructor
+        return {
+            "id": course.pk,
+            "slug": course.slug,
+            "title": course.title,
+            "subtitle": course.subtitle,
+            "category": None if category is None else {"slug": category.slug, "name": category.name},
+            "level": course.level,
+            "language": course.language,
+            "price": {"amount": course.price_amount, "currency": course.currency, "display": course.price_display},
+            "is_free": course.is_free,
+            "in_pro_library": course.in_pro_library,
+            "rating_average": _RATING.to_representation(course.rating_average),
+            "rating_count": course.rating_count,
+            "enrollment_count": course.enrollment_count,
+            "instructor": {"id": instructor.pk, "name": instructor.name},
+            "status": course.status,
+            "published_at": _DATETIME.to_representation(course.published_at),
+            "url": self._course_url(course.slug),
+        }
+
+    def _course_url(self, slug: str) -> str:
+        # reverse() once per list rather than per row (it was a fifth of the serialising). A slug is
+        # [-a-zA-Z0-9_], which reverse() never quotes, so putting it in place of a placeholder is exact.
+        template = getattr(self, "_url_template", None)
+        if template is None:
+            template = self._url_template = reverse("marketplace:course_detail", args=[_SLUG_PLACEHOLDER])
+        return template.replace(_SLUG_PLACEHOLDER, slug, 1)
+
+
+# Stateless formatters for CourseListSerializer.to_representation, configured like the fields they stand in for.
+_RATING = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True)
+_DATETIME = serializers.DateTimeField(read_only=True)
+_SLUG_PLACEHOLDER = "course-slug-placeholder"
+
 
 class LessonOutlineSerializer(serializers.ModelSerializer):
     class Meta:

@@ -11,6 +11,7 @@ from config.schema import error_responses
 from .. import access, selectors
 from ..models import CourseCompletion, Lesson, LessonProgress
 from ..services import learning, purchases
+from . import studio
 from .serializers import (
     CatalogueQuerySerializer,
     CourseDetailSerializer,
@@ -40,7 +41,7 @@ CATALOGUE_PARAMETERS = [
     responses={200: CourseListSerializer(many=True), **error_responses(400, 429)},
     tags=["courses"],
 )
-class CourseListView(generics.ListAPIView):
+class CourseListView(studio.CourseCreateMixin, generics.ListAPIView):
     serializer_class = CourseListSerializer
     permission_classes = [permissions.AllowAny]
     filter_backends: list = []
@@ -51,7 +52,7 @@ class CourseListView(generics.ListAPIView):
         return selectors.catalogue(query.filters())
 
 
-class CourseDetailView(APIView):
+class CourseDetailView(studio.CourseUpdateMixin, APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(

@@ -99,6 +99,17 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _send_back_to_review(course: Course) -> None:
+    """Edits of a published course must not reach learners unreviewed: the course goes back to the
+    review queue, hidden from the catalogue and not on sale until approved. Enrolled learners keep
+    access (Course.is_open_to_learners), and approval keeps its first published_at."""
+    if course.status != Course.Status.PUBLISHED:
+        return
+    course.status = Course.Status.IN_REVIEW
+    course.submitted_at = timezone.now()
+    course.save(update_fields=["status", "submitted_at", "updated_at"])
+
+
 # Courses -----------------------------------------------------------------------------------
 
 
@@ -137,8 +148,22 @@ def update_course(course: Course, *, by, **changes) -> Course:
         raise DomainError(f"Unknown course field(s): {', '.join(sorted(unknown))}.")
     values = _normalise({field: getattr(course, field) for field in COURSE_FIELDS} | changes)
     _validate_course(values)
+    changed = [field for field in changes if field == "cover_image" or values[field] != getattr(course, field)]
     for field in changes:
         setattr(course, field, values[field])
+    if course.status == Course.Status.PUBLISHED:
+        if not changed:
+            return course  # saving the form unchanged must not unpublish the course
+        problems = review_problems(course)
+        if problems:
+            raise DomainError(
+                "This change would leave the published course not ready for review: " + " ".join(problems),
+                code="not_ready",
+                fields={"course": problems},
+            )
+        course.save()
+        _send_back_to_review(course)
+        return course
     if course.status == Course.Status.REJECTED:
         # Editing a rejected course starts the next round; the reviewer's reason stays visible until resubmission.
         course.status = Course.Status.DRAFT
@@ -279,12 +304,15 @@ def add_module(course: Course, *, by, title: str) -> Module:
     course = _editable_course_for(by, course)
     title = _validate_module_title(title)
     last = Module.objects.filter(course=course).aggregate(m=Max("order"))["m"]
-    return Module.objects.create(course=course, title=title, order=(last or 0) + 1)
+    module = Module.objects.create(course=course, title=title, order=(last or 0) + 1)
+    _send_back_to_review(course)
+    return module
 
 
 @transaction.atomic
 def update_module(module: Module, *, by, title: str | None = None, order: int | None = None) -> Module:
-    _editable_course_for(by, module.course)
+    course = _editable_course_for(by, module.course)
+    before = (module.title, module.order)
     if title is not None:
         module.title = _validate_module_title(title)
     if order is not None:
@@ -292,6 +320,8 @@ def update_module(module: Module, *, by, title: str | None = None, order: int | 
             raise DomainError("The position is a whole number from 0.", fields={"order": ["Not a valid position."]})
         module.order = order
     module.save()
+    if (module.title, module.order) != before:
+        _send_back_to_review(course)
     return module
 
 
@@ -333,12 +363,14 @@ def add_lesson(module: Module, *, by, **fields) -> Lesson:
     if "order" not in values:
         last = Lesson.objects.filter(module=module).aggregate(m=Max("order"))["m"]
         values["order"] = (last or 0) + 1
-    return Lesson.objects.create(module=module, course=course, **values)
+    lesson = Lesson.objects.create(module=module, course=course, **values)
+    _send_back_to_review(course)
+    return lesson
 
 
 @transaction.atomic
 def update_lesson(lesson: Lesson, *, by, **changes) -> Lesson:
-    _editable_course_for(by, lesson.course)
+    course = _editable_course_for(by, lesson.course)
     unknown = set(changes) - set(LESSON_FIELDS)
     if unknown:
         raise DomainError(f"Unknown lesson field(s): {', '.join(sorted(unknown))}.")
@@ -346,9 +378,12 @@ def update_lesson(lesson: Lesson, *, by, **changes) -> Lesson:
     for key in ("title", "body", "video_url"):
         values[key] = (values[key] or "").strip()
     _validate_lesson(values)
+    changed = [field for field in changes if values[field] != getattr(lesson, field)]
     for field in changes:
         setattr(lesson, field, values[field])
     lesson.save()
+    if changed:
+        _send_back_to_review(course)
     return lesson
 
 

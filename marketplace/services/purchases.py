@@ -8,7 +8,7 @@ from billing.services import CheckoutItem, CheckoutStart, start_checkout
 from config.errors import ConflictError, DomainError, NotFoundError
 
 from ..models import Course, Enrollment
-from . import learning
+from . import earnings, learning
 from ._common import Forbidden
 
 logger = logging.getLogger(__name__)
@@ -64,10 +64,13 @@ def fulfil_course_payment(payment) -> None:
     if course is None:
         raise DomainError(f"Payment {payment.pk} refers to no course ({payment.reference!r}).")
     learning.enroll_from_payment(payment, course)
+    earnings.record_sale(payment, course)
 
 
 def revoke_course_payment(payment, refund) -> None:
-    """A refund in full ends the enrolment it bought; a partial refund (a goodwill gesture) keeps it."""
+    """A refund in full ends the enrolment it bought; a partial refund (a goodwill gesture) keeps it.
+    Either way the instructor's share is reversed in proportion to the refund."""
+    earnings.reverse_for_refund(payment, refund)
     if payment.amount_refunded < payment.amount:
         return
     for enrollment in Enrollment.objects.filter(payment=payment, revoked_at__isnull=True):

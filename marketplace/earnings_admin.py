@@ -1,0 +1,158 @@
+"""The console for instructor money: revenue-share rules, sales, the ledger, balances, payouts.
+
+Sales, ledger entries and balances are read-only here: they change only through the services
+(a mistake is fixed with a correction entry, never by editing). Payout actions call services.payouts.
+"""
+
+from django.contrib import admin
+
+from billing.money import format_money
+
+from .admin_actions import run_on_each
+from .models import EarningsEntry, InstructorBalance, Payout, RevenueShareRule, Sale
+from .services import payouts as payout_services
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RevenueShareRule)
+class RevenueShareRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "instructor_share", "tier_code", "is_active", "updated_at"]
+    list_filter = ["is_active", "tier_code"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: sales keep the code of the rule that split them
+
+    @admin.display(description="Instructor / platform", ordering="instructor_bps")
+    def instructor_share(self, rule):
+        return f"{rule.instructor_bps / 100:g}% / {(10_000 - rule.instructor_bps) / 100:g}%"
+
+
+class EntryInline(admin.TabularInline):
+    model = EarningsEntry
+    fk_name = "sale"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "bucket", "amount", "idempotency_key", "refund", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Sale)
+class SaleAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "course",
+        "instructor",
+        "gross_display",
+        "instructor_bps",
+        "share_display",
+        "released_at",
+    ]
+    list_filter = [
+        "currency",
+        "rule_code",
+        ("created_at", admin.DateFieldListFilter),
+        ("released_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["instructor__email", "course__title", "payment__receipt_number", "=payment__id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["course", "instructor"]
+    readonly_fields = [f.name for f in Sale._meta.fields]
+    inlines = [EntryInline]
+
+    @admin.display(description="Gross", ordering="gross")
+    def gross_display(self, sale):
+        return format_money(sale.gross, sale.currency)
+
+    @admin.display(description="Instructor / platform")
+    def share_display(self, sale):
+        return f"{format_money(sale.instructor_amount, sale.currency)} / {format_money(sale.platform_amount, sale.currency)}"
+
+
+@admin.register(EarningsEntry)
+class EarningsEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "instructor", "kind", "bucket", "amount_display", "idempotency_key"]
+    list_filter = ["kind", "bucket", "currency", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["instructor__email", "idempotency_key", "note"]
+    date_hierarchy = "created_at"
+    list_select_related = ["instructor"]
+    readonly_fields = [f.name for f in EarningsEntry._meta.fields]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, entry):
+        return format_money(entry.amount, entry.currency)
+
+
+@admin.register(InstructorBalance)
+class InstructorBalanceAdmin(ReadOnlyAdmin):
+    list_display = ["instructor", "currency", "pending_display", "available_display", "debt_display", "updated_at"]
+    list_filter = ["currency"]
+    search_fields = ["instructor__email"]
+    list_select_related = ["instructor"]
+    readonly_fields = [f.name for f in InstructorBalance._meta.fields]
+
+    @admin.display(description="Pending", ordering="pending")
+    def pending_display(self, balance):
+        return format_money(balance.pending, balance.currency)
+
+    @admin.display(description="Available", ordering="available")
+    def available_display(self, balance):
+        return format_money(balance.available, balance.currency)
+
+    @admin.display(description="Owed from refunds", ordering="debt")
+    def debt_display(self, balance):
+        return format_money(balance.debt, balance.currency)
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "instructor", "amount_display", "status", "attempts", "stripe_transfer_id", "paid_at"]
+    list_filter = ["status", "currency", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["instructor__email", "stripe_transfer_id", "stripe_account_id", "=id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["instructor"]
+    readonly_fields = [f.name for f in Payout._meta.fields]
+    actions = ["retry", "cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, payout):
+        return format_money(payout.amount, payout.currency)
+
+    def _run(self, request, queryset, service, done: str, **kwargs) -> None:
+        def call(payout):
+            result = service(payout, **kwargs)
+            if result.status == Payout.Status.FAILED:
+                return f"failed again: {result.last_error}"
+            return None
+
+        run_on_each(self, request, queryset, call, done=done, noun="payout", label=lambda p: f"Payout {p.pk}")
+
+    @admin.action(description="Retry the transfer now", permissions=["change"])
+    def retry(self, request, queryset):
+        self._run(request, queryset, payout_services.retry_payout, "paid")
+
+    @admin.action(description="Cancel failed payouts (return the money to the balance)", permissions=["change"])
+    def cancel(self, request, queryset):
+        self._run(request, queryset, payout_services.cancel_payout, "canceled", by=request.user)

@@ -1,0 +1,226 @@
+"""Course refunds: the self-service policy, and requests outside it that staff decide.
+
+Policy: within 30 days of the purchase and with no more than 30% of the course's lessons completed,
+the refund is granted at once through billing (whose revoke hook ends the enrolment and reverses the
+instructor's share). Otherwise a RefundRequest goes to staff, who approve (the same refund) or decline.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import Payment, Refund
+from billing.services import refund_payment
+from config.errors import ConflictError
+
+from .. import emails
+from ..models import Enrollment, Lesson, LessonProgress, RefundRequest
+from ._common import Errors, Forbidden, check_length
+
+REFUND_WINDOW = timedelta(days=30)
+MAX_PROGRESS_PERCENT = 30
+DECIDE_PERMISSION = "marketplace.change_refundrequest"
+
+NOT_REFUNDABLE = {
+    Enrollment.Source.FREE: "This course is free, so there is no payment to refund.",
+    Enrollment.Source.PRO_LIBRARY: (
+        "You take this course through your Pro subscription, so there is no course purchase to refund. "
+        "You can cancel Pro from your subscription page."
+    ),
+    Enrollment.Source.STAFF: "This course was given to you by our team, so there is no payment to refund.",
+}
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """Where an enrolment stands against the self-service policy."""
+
+    days_since_purchase: int
+    lessons_done: int
+    lessons_total: int
+    problems: tuple[str, ...]
+
+    @property
+    def within_policy(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    refunded: bool
+    message: str
+    refund: Refund | None = None
+    request: RefundRequest | None = None
+
+
+def _purchased_at(payment: Payment) -> datetime:
+    return payment.succeeded_at or payment.created_at
+
+
+def check_policy(enrollment: Enrollment, *, now: datetime | None = None) -> PolicyCheck:
+    """Is this purchase inside the self-service refund policy? Problems say why not, in plain words."""
+    now = now or timezone.now()
+    age = now - _purchased_at(enrollment.payment)
+    total = Lesson.objects.filter(course_id=enrollment.course_id).count()
+    done = LessonProgress.objects.filter(user_id=enrollment.user_id, course_id=enrollment.course_id).count()
+    problems = []
+    if age > REFUND_WINDOW:
+        problems.append(
+            f"You bought this course {age.days} days ago; refunds are automatic only within "
+            f"{REFUND_WINDOW.days} days of the purchase."
+        )
+    # Integer arithmetic: done/total > 30% exactly when done * 100 > total * 30.
+    if total and done * 100 > total * MAX_PROGRESS_PERCENT:
+        problems.append(
+            f"You have completed {done} of {total} lessons; refunds are automatic only before you complete "
+            f"more than {MAX_PROGRESS_PERCENT}% of a course."
+        )
+    return PolicyCheck(days_since_purchase=age.days, lessons_done=done, lessons_total=total, problems=tuple(problems))
+
+
+def refund_refusal(user, enrollment: Enrollment) -> str | None:
+    """Why this enrolment cannot be refunded at all (None when a refund can be asked for)."""
+    if enrollment.user_id != user.pk:
+        return "This enrolment is not yours; only the learner who bought the course can ask for its refund."
+    if enrollment.revoked_at is not None:
+        return "This enrolment has already ended (it was refunded or revoked), so there is nothing left to refund."
+    if enrollment.source != Enrollment.Source.PURCHASE or enrollment.payment is None:
+        return NOT_REFUNDABLE.get(enrollment.source, "This enrolment was not bought, so there is nothing to refund.")
+    if enrollment.payment.refundable_amount <= 0:
+        return "This purchase has already been refunded."
+    return None
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    errors = Errors()
+    check_length(errors, "reason", "The reason", reason, minimum=3, maximum=2000)
+    errors.raise_if_any()
+    return reason
+
+
+def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
+    # The row lock makes double clicks and concurrent requests queue here; the second one then
+    # sees the enrolment revoked (or the open request) and is refused instead of refunding twice.
+    return Enrollment.objects.select_for_update(of=("self",)).select_related("payment", "course").get(pk=enrollment.pk)
+
+
+def request_refund(user, enrollment: Enrollment, *, reason: str, now: datetime | None = None) -> RefundOutcome:
+    """A learner asks for their money back: granted at once inside the policy, else sent to staff."""
+    if not getattr(user, "is_authenticated", False):
+        raise Forbidden("Sign in to ask for a refund.", code="not_authenticated", status_code=401)
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        enrollment = _lock_enrollment(enrollment)
+        refusal = refund_refusal(user, enrollment)
+        if refusal:
+            raise (Forbidden if enrollment.user_id != user.pk else ConflictError)(refusal, code="not_refundable")
+        if RefundRequest.objects.filter(enrollment=enrollment, status=RefundRequest.Status.PENDING).exists():
+            raise ConflictError(
+                "You have already asked for a refund of this course; we will e-mail you our decision.",
+                code="refund_request_pending",
+            )
+        policy = check_policy(enrollment, now=now)
+        course = enrollment.course
+        if policy.within_policy:
+            refund = refund_payment(
+                enrollment.payment,
+                amount=None,
+                reason=f"Refund policy: {reason}"[:500],
+                requested_by=user,
+                source=Refund.Source.POLICY,
+            )
+            # Billing e-mails the refund receipt; the revoke hook has ended the enrolment.
+            return RefundOutcome(
+                refunded=True,
+                refund=refund,
+                message=f"Your refund for “{course.title}” has been issued. It reaches your card in a few days.",
+            )
+        try:
+            with transaction.atomic():
+                refund_request = RefundRequest.objects.create(
+                    enrollment=enrollment,
+                    payment=enrollment.payment,
+                    user=user,
+                    reason=reason,
+                    policy_note=" ".join(policy.problems)[:255],
+                )
+        except IntegrityError:  # the constraint is the last word on "one open request"
+            raise ConflictError(
+                "You have already asked for a refund of this course; we will e-mail you our decision.",
+                code="refund_request_pending",
+            ) from None
+        emails.send_after_commit("refund_request_received", user, course=course, refund_request=refund_request)
+        return RefundOutcome(
+            refunded=False,
+            request=refund_request,
+            message=(
+                f"{' '.join(policy.problems)} We have sent your request to our team, who will e-mail you "
+                "their decision."
+            ),
+        )
+
+
+# Staff decisions ---------------------------------------------------------------------------
+
+
+def _require_decider(by) -> None:
+    if not (by.is_superuser or by.has_perm(DECIDE_PERMISSION)):
+        raise Forbidden("Only staff with the Finance role can decide refund requests.")
+
+
+def _lock_pending(refund_request: RefundRequest) -> RefundRequest:
+    locked = (
+        RefundRequest.objects.select_for_update().select_related("user", "enrollment__course").get(pk=refund_request.pk)
+    )
+    if locked.status != RefundRequest.Status.PENDING:
+        raise ConflictError(
+            f"This request was already {locked.get_status_display().lower()}.", code="refund_request_decided"
+        )
+    return locked
+
+
+def approve_refund_request(refund_request: RefundRequest, *, by, note: str = "") -> RefundRequest:
+    """Refund the purchase in full (billing ends the enrolment) and tell the learner."""
+    _require_decider(by)
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = _lock_pending(refund_request)
+        enrollment = _lock_enrollment(locked.enrollment)
+        refusal = refund_refusal(locked.user, enrollment)
+        if refusal:
+            raise ConflictError(f"Cannot refund: {refusal}", code="not_refundable")
+        refund_payment(
+            enrollment.payment,
+            amount=None,
+            reason=f"Refund request #{locked.pk} approved: {locked.reason}"[:500],
+            requested_by=by,
+            source=Refund.Source.STAFF,
+        )
+        locked.status = RefundRequest.Status.APPROVED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decision_note = note
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+        emails.send_after_commit("refund_approved", locked.user, course=enrollment.course, refund_request=locked)
+    return locked
+
+
+def decline_refund_request(refund_request: RefundRequest, *, by, note: str) -> RefundRequest:
+    """Keep the purchase (and the enrolment) and tell the learner why."""
+    _require_decider(by)
+    note = (note or "").strip()
+    errors = Errors()
+    check_length(errors, "note", "The note to the learner", note, minimum=10, maximum=2000)
+    errors.raise_if_any()
+    with transaction.atomic():
+        locked = _lock_pending(refund_request)
+        locked.status = RefundRequest.Status.DECLINED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decision_note = note
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+        emails.send_after_commit("refund_declined", locked.user, course=locked.enrollment.course, refund_request=locked)
+    return locked
