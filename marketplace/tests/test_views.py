@@ -237,3 +237,15 @@ def test_studio_hides_other_instructors_courses(client, instructor):
     client.force_login(instructor)
     assert client.get(reverse("marketplace:studio_course", args=[other.pk])).status_code == 404
     assert client.post(reverse("marketplace:studio_course_edit", args=[other.pk]), {}).status_code == 404
+
+
+def test_navigation_leads_instructors_to_the_studio_and_learners_to_teaching(client, learner, instructor):
+    client.force_login(instructor)
+    page = client.get("/courses/").content.decode()
+    assert 'href="/studio/">Studio</a>' in page and ">Teach</a>" not in page
+    client.force_login(learner)
+    page = client.get("/courses/").content.decode()
+    assert 'href="/teach/">Teach</a>' in page and ">Studio</a>" not in page
+    client.logout()
+    page = client.get("/courses/").content.decode()
+    assert ">Teach</a>" not in page and ">Studio</a>" not in page
