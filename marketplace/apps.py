@@ -40,6 +40,8 @@ class MarketplaceConfig(AppConfig):
             [
                 "marketplace.view_sale",
                 "marketplace.view_earningsentry",
+                # Posting a correction entry (services.earnings.post_correction), never editing one.
+                "marketplace.add_earningsentry",
                 "marketplace.view_instructorbalance",
                 "marketplace.view_payout",
                 "marketplace.change_payout",

@@ -4,12 +4,17 @@ Sales, ledger entries and balances are read-only here: they change only through 
 (a mistake is fixed with a correction entry, never by editing). Payout actions call services.payouts.
 """
 
-from django.contrib import admin
+import uuid
 
-from billing.money import format_money
+from django.contrib import admin, messages
 
-from .admin_actions import run_on_each
+from billing.money import MoneyError, format_money, parse_amount
+from config.errors import DomainError
+
+from .admin_actions import run_on_each, with_reason
+from .forms import LedgerCorrectionForm
 from .models import EarningsEntry, InstructorBalance, Payout, RevenueShareRule, Sale
+from .services import earnings
 from .services import payouts as payout_services
 
 
@@ -106,6 +111,55 @@ class InstructorBalanceAdmin(ReadOnlyAdmin):
     search_fields = ["instructor__email"]
     list_select_related = ["instructor"]
     readonly_fields = [f.name for f in InstructorBalance._meta.fields]
+    actions = ["correct"]
+
+    def has_correct_permission(self, request):
+        return request.user.has_perm("marketplace.add_earningsentry")
+
+    @admin.action(description="Post a correction…", permissions=["correct"])
+    def correct(self, request, queryset):
+        balances = list(queryset.select_related("instructor")[:2])
+        if len(balances) != 1:
+            self.message_user(request, "Select exactly one balance to correct.", messages.ERROR)
+            return None
+        balance = balances[0]
+
+        def apply(data):
+            try:
+                amount = parse_amount(data["amount"], balance.currency) or 0
+                entry = earnings.post_correction(
+                    balance.instructor,
+                    currency=balance.currency,
+                    amount=-amount if data["direction"] == "debit" else amount,
+                    bucket=data["bucket"],
+                    note=data["note"],
+                    key=data["key"],
+                    by=request.user,
+                )
+            except (DomainError, MoneyError) as exc:
+                self.message_user(request, f"Nothing was posted: {getattr(exc, 'message', exc)}", messages.ERROR)
+                return
+            self.message_user(
+                request,
+                f"Correction of {format_money(entry.amount, entry.currency)} posted to {balance.instructor}'s "
+                f"{entry.bucket} balance.",
+                messages.SUCCESS,
+            )
+
+        return with_reason(
+            self,
+            request,
+            queryset,
+            form_class=lambda data=None: LedgerCorrectionForm(data, initial={"key": uuid.uuid4().hex}),
+            title="Post a ledger correction",
+            intro="A correcting entry is added to the ledger and applied to this balance; no entry is edited:",
+            describe=lambda b: (
+                f"{b.instructor} — pending {format_money(b.pending, b.currency)}, "
+                f"available {format_money(b.available, b.currency)}"
+            ),
+            submit="Post the correction",
+            apply=apply,
+        )
 
     @admin.display(description="Pending", ordering="pending")
     def pending_display(self, balance):

@@ -217,3 +217,22 @@ class HideReviewForm(forms.Form):
         max_length=500,
         help_text="Why these reviews are hidden (kept for the record, not shown publicly; 5 to 500 characters).",
     )
+
+
+class LedgerCorrectionForm(forms.Form):
+    """A correcting entry for an instructor's balance (the ledger is never edited)."""
+
+    direction = forms.ChoiceField(
+        choices=[("credit", "Credit the instructor (add)"), ("debit", "Debit the instructor (take away)")],
+        widget=forms.RadioSelect,
+    )
+    amount = forms.CharField(label="Amount", help_text="In the balance's currency, e.g. 12.50.")
+    bucket = forms.ChoiceField(choices=[("available", "Available"), ("pending", "Pending")], initial="available")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=5,
+        max_length=255,
+        help_text="Why (kept on the entry; 5 to 255 characters).",
+    )
+    # One form, one correction: a double submit of the same form posts it once.
+    key = forms.CharField(widget=forms.HiddenInput)

@@ -228,3 +228,51 @@ def test_account_updated_webhook_refreshes_the_account(stripe_webhooks, instruct
     assert "account.updated" in [d["type"] for d in deliveries]
     account.refresh_from_db()
     assert account.payouts_enabled and account.details_submitted
+
+
+def test_finance_posts_a_ledger_correction_from_the_console(emulator, instructor, client, staff_user):
+    from django.contrib.auth.models import Group
+
+    sell_and_release(instructor)  # 13.99 available
+    balance = balance_of(instructor)
+    changelist = reverse("admin:marketplace_instructorbalance_changelist")
+    client.force_login(staff_user)  # staff without the Finance role: no such action
+    assert "Post a correction" not in client.get(changelist).content.decode()
+
+    staff_user.groups.add(Group.objects.get(name="Finance"))
+    client.force_login(staff_user)
+    form = client.post(changelist, {"action": "correct", "_selected_action": [balance.pk]})
+    assert form.status_code == 200 and "Post a ledger correction" in form.content.decode()
+    key = form.context["form"].initial["key"]
+    fields = {"action": "correct", "_selected_action": [balance.pk], "apply": "1", "key": key}
+
+    bad = client.post(
+        changelist,
+        {**fields, "direction": "credit", "amount": "1.234", "bucket": "available", "note": "Goodwill"},
+        follow=True,
+    )
+    assert "at most 2 decimals" in bad.content.decode()
+    too_much = {**fields, "direction": "debit", "amount": "99.00", "bucket": "pending", "note": "Clawback"}
+    assert "cannot go below zero" in client.post(changelist, too_much, follow=True).content.decode()
+    assert not EarningsEntry.objects.filter(kind="correction").exists()
+
+    good = {
+        **fields,
+        "direction": "credit",
+        "amount": "2.50",
+        "bucket": "available",
+        "note": "Goodwill for a broken video",
+    }
+    done = client.post(changelist, good, follow=True).content.decode()
+    assert "Correction of $2.50 posted" in done
+    again = client.post(changelist, good, follow=True).content.decode()  # the same form submitted twice
+    assert "already posted" in again
+    entry = EarningsEntry.objects.get(kind="correction")
+    assert (entry.amount, entry.bucket, entry.created_by, entry.note) == (
+        250,
+        "available",
+        staff_user,
+        "Goodwill for a broken video",
+    )
+    assert balance_of(instructor).available == 1399 + 250
+    assert earnings.verify_balances()[1] == []
