@@ -4,9 +4,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from .models import Category, Course, CourseCompletion, Enrollment, Lesson, LessonProgress, Module, Review
+from .models import (
+    Category,
+    Course,
+    CourseCompletion,
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    Module,
+    RefundRequest,
+    Review,
+)
 
 SORTS = {
     "popular": ["-enrollment_count", "-published_at", "-id"],
@@ -165,6 +175,15 @@ def learning(user) -> QuerySet[Enrollment]:
             lesson_total=Count("course__lessons", distinct=True),
         )
         .order_by("-created_at")
+    )
+
+
+def learning_with_refund_status(user) -> QuerySet[Enrollment]:
+    """`learning`, each enrolment with its latest refund request's status and note (subqueries, no query per row)."""
+    latest = RefundRequest.objects.filter(enrollment=OuterRef("pk")).order_by("-created_at")
+    return learning(user).annotate(
+        refund_status=Subquery(latest.values("status")[:1]),
+        refund_note=Subquery(latest.values("decision_note")[:1]),
     )
 
 

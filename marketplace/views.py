@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -24,7 +23,7 @@ from .forms import (
     ReviewReplyForm,
     add_domain_error,
 )
-from .models import Course, Enrollment, InstructorApplication, Lesson, Module, RefundRequest, Review
+from .models import Course, Enrollment, InstructorApplication, Lesson, Module, Review
 from .selectors import CatalogueFilters
 from .services import certificates as certificate_services
 from .services import courses as course_services
@@ -305,14 +304,7 @@ def complete_lesson(request, slug, lesson_id):
 
 @login_required
 def my_learning(request):
-    # The latest refund request of each enrolment rides along as a subquery: no extra query per row.
-    latest_refund_request = RefundRequest.objects.filter(enrollment=OuterRef("pk")).order_by("-created_at")
-    enrollments = list(
-        selectors.learning(request.user).annotate(
-            refund_status=Subquery(latest_refund_request.values("status")[:1]),
-            refund_note=Subquery(latest_refund_request.values("decision_note")[:1]),
-        )
-    )
+    enrollments = list(selectors.learning_with_refund_status(request.user))
     course_ids = [e.course_id for e in enrollments]
     counts = selectors.progress_counts(request.user, course_ids)
     completed = selectors.completed_course_ids(request.user, course_ids)
@@ -334,9 +326,7 @@ def my_learning(request):
 def request_refund(request, enrollment_id):
     """The refund policy explained, the learner's standing against it, and a reason to confirm."""
     enrollment = get_object_or_404(Enrollment.objects.select_related("course", "payment"), pk=enrollment_id)
-    refusal = refund_services.refund_refusal(request.user, enrollment)
-    if refusal is None and enrollment.refund_requests.filter(status=RefundRequest.Status.PENDING).exists():
-        refusal = "You have already asked for a refund of this course; we will e-mail you our decision."
+    refusal = refund_services.request_refusal(request.user, enrollment)
     if refusal:
         status = 403 if enrollment.user_id != request.user.pk else 409
         return render(request, "marketplace/refund_request.html", {"refusal": refusal}, status=status)

@@ -22,6 +22,7 @@ from ._common import Errors, Forbidden, check_length
 REFUND_WINDOW = timedelta(days=30)
 MAX_PROGRESS_PERCENT = 30
 DECIDE_PERMISSION = "marketplace.change_refundrequest"
+ALREADY_REQUESTED = "You have already asked for a refund of this course; we will e-mail you our decision."
 
 NOT_REFUNDABLE = {
     Enrollment.Source.FREE: "This course is free, so there is no payment to refund.",
@@ -93,6 +94,14 @@ def refund_refusal(user, enrollment: Enrollment) -> str | None:
     return None
 
 
+def request_refusal(user, enrollment: Enrollment) -> str | None:
+    """Why the learner cannot ask for a refund now: the purchase cannot be refunded, or they already asked."""
+    refusal = refund_refusal(user, enrollment)
+    if refusal is None and enrollment.refund_requests.filter(status=RefundRequest.Status.PENDING).exists():
+        return ALREADY_REQUESTED
+    return refusal
+
+
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     errors = Errors()
@@ -114,14 +123,11 @@ def request_refund(user, enrollment: Enrollment, *, reason: str, now: datetime |
     reason = _clean_reason(reason)
     with transaction.atomic():
         enrollment = _lock_enrollment(enrollment)
-        refusal = refund_refusal(user, enrollment)
+        refusal = request_refusal(user, enrollment)
+        if refusal == ALREADY_REQUESTED:
+            raise ConflictError(refusal, code="refund_request_pending")
         if refusal:
             raise (Forbidden if enrollment.user_id != user.pk else ConflictError)(refusal, code="not_refundable")
-        if RefundRequest.objects.filter(enrollment=enrollment, status=RefundRequest.Status.PENDING).exists():
-            raise ConflictError(
-                "You have already asked for a refund of this course; we will e-mail you our decision.",
-                code="refund_request_pending",
-            )
         policy = check_policy(enrollment, now=now)
         course = enrollment.course
         if policy.within_policy:
@@ -148,10 +154,7 @@ def request_refund(user, enrollment: Enrollment, *, reason: str, now: datetime |
                     policy_note=" ".join(policy.problems)[:255],
                 )
         except IntegrityError:  # the constraint is the last word on "one open request"
-            raise ConflictError(
-                "You have already asked for a refund of this course; we will e-mail you our decision.",
-                code="refund_request_pending",
-            ) from None
+            raise ConflictError(ALREADY_REQUESTED, code="refund_request_pending") from None
         emails.send_after_commit("refund_request_received", user, course=course, refund_request=refund_request)
         return RefundOutcome(
             refunded=False,
