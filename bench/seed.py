@@ -17,6 +17,7 @@ import random
 import sys
 import time
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,7 +26,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lyceum_bench"
 
 # Constants bench/run.sh relies on: the course page it loads and the search word (about 1 course in 10).
 FEATURED_SLUG = "bench-python-for-data-analysis"
-SEARCH_WORD = "python"
+SEARCH_WORD = os.environ.get("BENCH_SEARCH", "python")  # as run.sh
 SLUG_PREFIX = "bench-"
 EMAIL_DOMAIN = "bench.lyceum.test"
 
@@ -180,7 +181,10 @@ def seed(args: argparse.Namespace) -> None:
                 published_at=now - timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60)),
                 enrollment_count=len(enrolled),
                 rating_count=len(ratings),
-                rating_average=round(sum(ratings) / len(ratings), 2) if ratings else 0,
+                # The reviews service's rule: Decimal, two places, half up.
+                rating_average=(Decimal(sum(ratings)) / len(ratings)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                if ratings
+                else 0,
             )
             courses.append(course)
             enrollments += [Enrollment(user=u, course=course, source=Enrollment.Source.STAFF) for u in enrolled]

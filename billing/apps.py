@@ -8,10 +8,9 @@ class BillingConfig(AppConfig):
     def ready(self):
         from accounts.roles import grant_to_group
 
-        from . import connect, gateway, registry
+        from . import gateway
 
         gateway.configure()
-        registry.register_event_handler("account.updated", connect.handle_account_updated)
         viewing = [
             f"billing.view_{model}" for model in ("payment", "refund", "stripeevent", "customer", "connectedaccount")
         ]

@@ -111,7 +111,7 @@ def retrieve_checkout_session(session_id: str) -> dict:
         "retrieve checkout session",
         stripe.checkout.Session.retrieve,
         session_id,
-        expand=["payment_intent", "payment_intent.latest_charge", "subscription", "invoice"],
+        expand=["payment_intent", "payment_intent.latest_charge", "subscription", "invoice", "setup_intent"],
     )
 
 
@@ -131,10 +131,6 @@ def create_setup_session(
         metadata=metadata,
         setup_intent_data={"metadata": metadata},
     )
-
-
-def retrieve_setup_session(session_id: str) -> dict:
-    return _call("retrieve checkout session", stripe.checkout.Session.retrieve, session_id, expand=["setup_intent"])
 
 
 def expire_checkout_session(session_id: str) -> dict:

@@ -18,6 +18,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from config.errors import DomainError
+
 from . import gateway, registry
 from .errors import PaymentError, RefundError
 from .models import Customer, Payment, ReceiptSequence, Refund
@@ -247,6 +249,27 @@ def apply_checkout_session(session: dict | str) -> Payment | None:
                 locked.save(update_fields=["status", "failure_message", "updated_at"])
             return locked
     return payment
+
+
+@dataclass
+class Return:
+    payment: Payment
+    processing: bool  # show "processing" (not yet confirmed), not an earlier attempt's failure
+
+
+def returned_from_checkout(payment: Payment, session_id: str) -> Return:
+    """Where Checkout sends the buyer back: re-read the session now rather than wait for its webhook.
+
+    An earlier declined card may have marked the payment failed; the session knows whether a retry
+    paid. Until Stripe confirms (or while it is unreachable) the page shows "processing"."""
+    returned = bool(session_id) and session_id == payment.stripe_checkout_session_id
+    if returned and not payment.is_paid:
+        try:
+            payment = apply_checkout_session(session_id) or payment
+        except DomainError:
+            logger.info("Stripe unreachable while confirming payment %s on return; the webhook will", payment.pk)
+    processing = payment.status == Payment.Status.PENDING or (returned and payment.status == Payment.Status.FAILED)
+    return Return(payment=payment, processing=processing)
 
 
 def mark_succeeded(payment_id, session: dict) -> Payment:

@@ -24,17 +24,10 @@ def payment_status(request, pk):
     """Where Checkout returns: 'processing' until the webhook is processed, then success or the failure."""
     payment = _visible_payment(request, pk)
     session_id = request.GET.get("session_id", "")
-    returned = bool(session_id) and session_id == payment.stripe_checkout_session_id
-    if returned and not payment.is_paid:
-        # Back from Checkout: re-read the session now rather than wait for its webhook. An earlier
-        # declined card may have marked the payment failed; the session knows whether a retry paid.
-        try:
-            payment = services.apply_checkout_session(session_id) or payment
-        except DomainError:
-            pass  # Stripe unreachable: the page keeps refreshing and the webhook will settle it
+    back = services.returned_from_checkout(payment, session_id)
+    payment = back.payment
     canceled = request.GET.get("canceled") == "1" and payment.status in (Payment.Status.PENDING, Payment.Status.FAILED)
-    # Returned from a completed Checkout but not yet confirmed: show "processing", not the old failure.
-    processing = payment.status == Payment.Status.PENDING or (returned and payment.status == Payment.Status.FAILED)
+    processing = back.processing
     purpose = registry.get_purpose(payment.purpose)
     next_url = purpose.success_url(payment) if purpose and purpose.success_url and payment.is_paid else None
     return render(
@@ -43,7 +36,7 @@ def payment_status(request, pk):
         {
             "payment": payment,
             "canceled": canceled,
-            "returned": bool(session_id),
+            "returned": bool(session_id),  # words only ("Thanks! We are confirming…")
             "processing": processing and not canceled,
             "next_url": next_url,
             "refresh": processing and not canceled,

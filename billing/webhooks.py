@@ -12,7 +12,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import registry, services
+from . import connect, registry, services
 from .models import StripeEvent
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ BILLING_HANDLERS = {
     "charge.refund.updated": _refund,
     "refund.created": _refund,
     "refund.updated": _refund,
+    "account.updated": connect.handle_account_updated,
 }
 
 WEBHOOK_EVENTS = sorted(
@@ -118,7 +119,6 @@ WEBHOOK_EVENTS = sorted(
         "invoice.payment_succeeded",
         "invoice.payment_failed",
         "invoice.finalized",
-        "account.updated",
         "transfer.created",
         "transfer.reversed",
     }

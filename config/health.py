@@ -67,11 +67,3 @@ def readyz(request):
     if failures:
         return JsonResponse({"status": "unavailable", "checks": results, "failures": failures}, status=503)
     return JsonResponse({"status": "ok", "checks": results})
-
-
-def favicon(request):
-    """The site icon for browsers that ask for /favicon.ico (resolved per request: the manifest may not exist at import)."""
-    from django.http import HttpResponsePermanentRedirect
-    from django.templatetags.static import static
-
-    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -34,11 +34,9 @@ def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
 
 def verified_user(email: str, name: str, **fields):
     """A user who has confirmed their e-mail address, with the journeys' password."""
-    from accounts.models import User
+    from accounts.tests.factories import VerifiedUserFactory
 
-    user = User.objects.create_user(email=email, password=PASSWORD, display_name=name, **fields)
-    user.emailaddress_set.create(email=email, verified=True, primary=True)
-    return user
+    return VerifiedUserFactory(email=email, display_name=name, password=PASSWORD, **fields)
 
 
 def browse_as(page: Page, base_url: str, client, user) -> None:

@@ -3,17 +3,14 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from accounts.models import User
-
-from .helpers import PASSWORD, sign_in
+from .helpers import PASSWORD, sign_in, verified_user
 
 EMAIL = "ada@example.com"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_five_wrong_passwords_lock_the_account(page: Page, live_server, console_errors, settings):
-    user = User.objects.create_user(email=EMAIL, password=PASSWORD)
-    user.emailaddress_set.create(email=EMAIL, verified=True, primary=True)
+    verified_user(EMAIL, "Ada Lovelace")
     base = live_server.url
 
     for attempt in range(1, settings.AXES_FAILURE_LIMIT):

@@ -22,9 +22,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from billing import gateway
+from billing.errors import CardDeclined
 from billing.models import Customer, Payment
 from billing.services import CheckoutItem, CheckoutStart, get_or_create_customer, start_checkout
 from config.errors import DomainError
@@ -656,15 +658,12 @@ CARD_UPDATE = "card_update"
 
 def start_card_update(user) -> str:
     """A hosted Checkout page (setup mode) where the subscriber saves a new card; returns its URL."""
-    from django.urls import reverse
-
     sub = _live_or_raise(user)
     if not sub.stripe_customer_id:
         raise SubscriptionError("Your subscription has no billing account yet.", code="no_customer", status_code=409)
-    metadata = {"purpose": CARD_UPDATE, "subscription": sub.stripe_subscription_id, "user_id": str(user.pk)}
+    metadata = {"purpose": CARD_UPDATE, "subscription": sub.stripe_subscription_id}
     session = gateway.create_setup_session(
-        # A repeated click within the same state of our row reuses the same page.
-        key=f"{sub.pk}-{sub.updated_at.timestamp():.6f}",
+        key=_ikey(sub, "card-update"),  # a repeated click within the same state of our row reuses the page
         customer=sub.stripe_customer_id,
         currency=sub.tier.currency,
         success_url=settings.SITE_URL + reverse("subscriptions:card_updated") + "?session_id={CHECKOUT_SESSION_ID}",
@@ -701,45 +700,52 @@ def apply_card_update(session_id: str, *, user=None) -> CardUpdate:
     """Make the card saved in a setup-mode Checkout the subscription's card; retry an unpaid invoice with it.
 
     Called from the return page and from the `checkout.session.completed` webhook, in any order and
-    any number of times: every Stripe call carries a key derived from the session, and an invoice is
-    retried only while it is still open.
+    any number of times: every Stripe call carries a key derived from the session, the card is set
+    only while it is not the default yet, and an invoice is retried only while it is still open.
     """
-    session = gateway.retrieve_setup_session(session_id)
+    if not (session_id or "").startswith("cs_"):
+        raise SubscriptionError("That link is not a card update. Nothing changed.", code="not_card_update")
+    session = gateway.retrieve_checkout_session(session_id)
     meta = session.get("metadata") or {}
     if session.get("mode") != "setup" or meta.get("purpose") != CARD_UPDATE:
-        raise SubscriptionError("That page was not a card update.", code="not_card_update")
-    sub = Subscription.objects.filter(stripe_subscription_id=meta.get("subscription", "")).first()
+        raise SubscriptionError("That link is not a card update. Nothing changed.", code="not_card_update")
+    sub = (
+        Subscription.objects.filter(stripe_subscription_id=meta.get("subscription", "")).select_related("user").first()
+    )
     if sub is None or (user is not None and sub.user_id != user.pk):
         raise NoSubscription("That card update belongs to no subscription of yours.")
     if session.get("status") != "complete":
         raise SubscriptionError(
             "The new card was not saved. Nothing changed; you can try again.", code="card_not_saved", status_code=409
         )
-    intent = session.get("setup_intent") or {}
-    if isinstance(intent, str):
-        intent = gateway.retrieve_setup_session(session_id).get("setup_intent") or {}
-    pm_id = _id(intent.get("payment_method"))
-    gateway.update_customer(sub.stripe_customer_id, invoice_settings={"default_payment_method": pm_id})
-    gateway.modify_subscription(
-        sub.stripe_subscription_id,
-        idempotency_key=f"lyceum-card-update-{session_id}",
-        default_payment_method=pm_id,
-    )
-    # Re-read rather than trust the (possibly replayed) response: has the invoice been paid since?
+    pm_id = _id((session.get("setup_intent") or {}).get("payment_method"))
     data = gateway.retrieve_subscription(sub.stripe_subscription_id)
+    if _id(data.get("default_payment_method")) != pm_id:
+        gateway.update_customer(sub.stripe_customer_id, invoice_settings={"default_payment_method": pm_id})
+        gateway.modify_subscription(
+            sub.stripe_subscription_id, idempotency_key=_ikey(sub, f"card-{session_id}"), default_payment_method=pm_id
+        )
+        data = gateway.retrieve_subscription(sub.stripe_subscription_id)
+    view = StripeView.parse(data)
     pm = data.get("default_payment_method")
-    card = _card_label(pm if pm and not isinstance(pm, str) else {})
-    invoice = data.get("latest_invoice") or {}
-    if isinstance(invoice, str):
-        invoice = gateway.retrieve_invoice(invoice)
-    result = CardUpdate(subscription=sub, card=card, retried=False, paid=False)
-    if invoice.get("status") == "open" and data.get("status") in ("past_due", "unpaid"):
+    result = CardUpdate(
+        subscription=sub, card=_card_label(pm if pm and not isinstance(pm, str) else {}), retried=False, paid=False
+    )
+    invoice = view.latest_invoice
+    if view.status == Subscription.Status.PAST_DUE and invoice.get("status") == "open":
         result.retried = True
         try:
-            paid = gateway.pay_invoice(invoice["id"], key=f"{invoice['id']}-{session_id}")
-            result.paid = paid.get("status") == "paid"
-        except DomainError as exc:
+            result.paid = (
+                gateway.pay_invoice(invoice["id"], key=f"{invoice['id']}-{session_id}").get("status") == "paid"
+            )
+        except CardDeclined as exc:
             result.failure = exc.message
+        except DomainError:
+            # Stripe unreachable, or the webhook and the return page retried at the same moment: the
+            # invoice knows whether the money came in; if it did not, let the caller try again.
+            if gateway.retrieve_invoice(invoice["id"]).get("status") != "paid":
+                raise
+            result.paid = True
     result.subscription = sync_from_stripe(sub.stripe_subscription_id, user=sub.user) or sub
     return result
 

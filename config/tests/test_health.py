@@ -93,7 +93,7 @@ def test_readyz_is_get_only(client, db):
 
 def test_favicon_ico_redirects_to_the_site_icon(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
+    assert response.status_code == 302 and response["Location"].endswith("img/favicon.svg")
     from django.contrib.staticfiles import finders
 
     assert finders.find("img/favicon.svg")  # the icon the redirect points at ships with the site

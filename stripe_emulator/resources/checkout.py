@@ -21,12 +21,11 @@ from ..shapes import address, build
 from ..store import random_token
 from . import catalog
 from .payment_methods import (
-    ATTACH_OK_CHARGE_FAILS,
-    attach_failure,
     attach_payment_method,
     charge_failure,
     decline_error,
     new_card_payment_method,
+    setup_failure,
     validate_card,
 )
 from .payments import attempt_payment, new_payment_intent
@@ -427,9 +426,7 @@ def _setup_mode(request, session, pm, email, name) -> str | None:
     """Save a card for later: a succeeded SetupIntent, the card attached to the customer."""
     from .setup_intents import new_setup_intent
 
-    # A SetupIntent verifies the card: cards that decline fail here, except the one Stripe
-    # documents as attaching fine and declining only when charged.
-    failure = attach_failure(pm) or (charge_failure(pm) if pm.get("_number") != ATTACH_OK_CHARGE_FAILS else None)
+    failure = setup_failure(pm)  # a SetupIntent verifies the card
     if failure:
         return decline_error(failure).message
     customer = _session_customer(request, session, email, name)

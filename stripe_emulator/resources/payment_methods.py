@@ -21,18 +21,17 @@ DECLINES = {
     ),
 }
 
-# Stripe's "attaches fine, declines when charged" test card.
-ATTACH_OK_CHARGE_FAILS = "4000000000000341"
-
-# card number -> (failure when attaching / validating, failure when charging)
+# card number -> (failure when attaching / validating, when a SetupIntent verifies it, when charging).
+# 4000000000000341 is Stripe's "attaches and saves fine, declines when charged" card.
 CARD_BEHAVIOUR = {
-    "4000000000000002": ("generic_decline", "generic_decline"),
-    "4000000000009995": (None, "insufficient_funds"),
-    "4000000000000069": ("expired_card", "expired_card"),
-    "4000000000000127": ("incorrect_cvc", "incorrect_cvc"),
-    "4000000000000119": (None, "processing_error"),
-    "4000000000000341": (None, "generic_decline"),
+    "4000000000000002": ("generic_decline", "generic_decline", "generic_decline"),
+    "4000000000009995": (None, "insufficient_funds", "insufficient_funds"),
+    "4000000000000069": ("expired_card", "expired_card", "expired_card"),
+    "4000000000000127": ("incorrect_cvc", "incorrect_cvc", "incorrect_cvc"),
+    "4000000000000119": (None, "processing_error", "processing_error"),
+    "4000000000000341": (None, None, "generic_decline"),
 }
+_WORKS = (None, None, None)
 
 TEST_TOKENS = {
     "pm_card_visa": "4242424242424242",
@@ -175,11 +174,16 @@ def charge_failure(pm: dict | None) -> str | None:
     """The decline code this payment method gets when charged, if any."""
     if pm is None:
         return None
-    return CARD_BEHAVIOUR.get(pm.get("_number", ""), (None, None))[1]
+    return CARD_BEHAVIOUR.get(pm.get("_number", ""), _WORKS)[2]
+
+
+def setup_failure(pm: dict) -> str | None:
+    """The decline code a SetupIntent gets when it verifies this card for later use, if any."""
+    return CARD_BEHAVIOUR.get(pm.get("_number", ""), _WORKS)[1]
 
 
 def attach_failure(pm: dict) -> str | None:
-    return CARD_BEHAVIOUR.get(pm.get("_number", ""), (None, None))[0]
+    return CARD_BEHAVIOUR.get(pm.get("_number", ""), _WORKS)[0]
 
 
 def attach_payment_method(request, pm: dict, customer: dict, emit_customer=True) -> dict:

@@ -360,3 +360,21 @@ def test_concurrent_first_syncs_create_one_subscription_and_one_welcome(emulator
     assert Subscription.objects.filter(stripe_subscription_id=sub_id).count() == 1
     assert Entitlement.objects.filter(user=user, revoked_at__isnull=True).count() == 1
     assert subjects().count("Welcome to Lyceum Pro") == 1
+
+
+def test_stripe_failing_during_the_retry_is_raised_so_the_webhook_tries_again(
+    stripe_webhooks, catalog, clock, user, emulator
+):
+    from billing.errors import PaymentProviderUnavailable
+
+    sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
+    saved = pay(services.start_card_update(user), CARD_OK, email=user.email)
+    emulator.control.fault("error", 1, status=500, path="/v1/invoices", method="POST")
+    with pytest.raises(PaymentProviderUnavailable):  # not reported as "the card failed"
+        services.apply_card_update(_session_id(saved.redirect), user=user)
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.PAST_DUE
+    again = services.apply_card_update(_session_id(saved.redirect), user=user)  # the retry
+    assert again.retried and again.paid
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE
