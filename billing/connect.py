@@ -6,6 +6,7 @@ on every `account.updated` event, so duplicated or out-of-order events cannot le
 """
 
 import logging
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -26,7 +27,22 @@ def _flags(data: dict) -> dict:
 
 
 def account_for(user) -> ConnectedAccount | None:
+    """The user's connected account, whatever its state (None for none, or for an anonymous user)."""
     return ConnectedAccount.objects.filter(user=user).first() if getattr(user, "pk", None) else None
+
+
+def receiving_accounts(user_ids: Iterable[int]) -> dict[int, ConnectedAccount]:
+    """The accounts that can receive payouts now, by user id, in one query (users without one are absent)."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    accounts = ConnectedAccount.objects.filter(user_id__in=ids)
+    return {account.user_id: account for account in accounts if account.can_receive_payouts}
+
+
+def receiving_account(user_id: int) -> ConnectedAccount | None:
+    """The user's account if it can receive payouts now, else None."""
+    return receiving_accounts([user_id]).get(user_id)
 
 
 def get_or_create_account(user) -> ConnectedAccount:
@@ -64,7 +80,7 @@ def refresh_account(account: ConnectedAccount | str) -> ConnectedAccount | None:
 
 
 def handle_account_updated(payload: dict) -> None:
-    """The `account.updated` handler (registered in BillingConfig.ready)."""
+    """The `account.updated` handler (one of billing.webhooks.BILLING_HANDLERS)."""
     account = (payload.get("data") or {}).get("object") or {}
     account_id = account.get("id") if isinstance(account, dict) else None
     if not account_id:

@@ -282,16 +282,28 @@ def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -
     )
 
 
-def create_transfer(*, payout_id: Any, amount: int, currency: str, destination: str, metadata: dict) -> dict:
+def create_transfer(
+    *, payout_id: Any, attempt: int, amount: int, currency: str, destination: str, transfer_group: str, metadata: dict
+) -> dict:
+    """One attempt at a payout's transfer. The key is per attempt, so a retry after a failure really sends
+    (Stripe replays a stored error for a reused key); look for an earlier attempt's transfer first with
+    `find_transfer(transfer_group)`, so that a transfer whose answer was lost is never made twice."""
     return _call(
         "create transfer",
         stripe.Transfer.create,
         amount=amount,
         currency=currency,
         destination=destination,
+        transfer_group=transfer_group,
         metadata=metadata,
-        idempotency_key=_ikey("transfer", payout_id),
+        idempotency_key=_ikey("transfer", f"{payout_id}-attempt-{attempt}"),
     )
+
+
+def find_transfer(transfer_group: str) -> dict | None:
+    """The transfer made for this transfer group, if there is one (the newest)."""
+    found = list(_call("find transfer", stripe.Transfer.list, transfer_group=transfer_group, limit=1).data)
+    return found[0] if found else None
 
 
 # Webhook endpoints -------------------------------------------------------------------------

@@ -52,6 +52,24 @@ def format_money(amount: int, currency: str) -> str:
     return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {code.upper()}"
 
 
+def major_units(amount: int, currency: str) -> str:
+    """1999, "usd" -> "19.99"; 500, "jpy" -> "500" (for spreadsheets: no symbol, no thousands separator)."""
+    exponent = CURRENCIES[check_currency(currency)]
+    return f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
+
+
+def bps_as_percent(bps: int) -> str:
+    """Basis points as a percentage number, exactly (integer arithmetic): 7000 -> "70", 7550 -> "75.5"."""
+    whole, hundredths = divmod(abs(bps), 100)
+    sign = "-" if bps < 0 else ""
+    return f"{sign}{whole}" + (f".{hundredths:02d}".rstrip("0") if hundredths else "")
+
+
+def format_bps(bps: int) -> str:
+    """Basis points for people: 7000 -> "70%", 7550 -> "75.5%", 1 -> "0.01%"."""
+    return f"{bps_as_percent(bps)}%"
+
+
 def parse_amount(text: str, currency: str = "usd") -> int | None:
     """What a person typed ("19.99", "1,200") → minor units (1999, 120000); empty → None. Never a float."""
     exponent = CURRENCIES[check_currency(currency)]

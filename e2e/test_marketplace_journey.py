@@ -25,6 +25,7 @@ LESSONS = ["Variables and values", "Loops that read well", "Functions you can te
 @pytest.fixture
 def people(stripe_webhooks, emulator):
     importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
+    importlib.import_module("marketplace.migrations.0005_earnings").seed_share_rules(django_apps, None)
     emulator.control.clear_faults()  # webhooks reach the live server as they happen
     Category.objects.get_or_create(slug="programming", defaults={"name": "Programming"})
     reviewer = verified_user("rita@lyceum.test", "Rita Reviewer", is_staff=True)

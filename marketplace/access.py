@@ -33,6 +33,19 @@ def active_enrollment(user, course: Course) -> Enrollment | None:
     return Enrollment.objects.filter(user=user, course=course, revoked_at__isnull=True).first()
 
 
+def can_view_course(user, course: Course, enrollment: Enrollment | None | bool = False) -> bool:
+    """May the user see the course's page (and its reviews, in the API)? Published courses are public; its
+    instructor and staff see every status; archived ones, and published ones being edited or reviewed again,
+    stay visible to learners already enrolled. `enrollment` may be passed when already loaded."""
+    if course.is_published or is_course_staff(user, course):
+        return True
+    if not course.is_open_to_learners:
+        return False
+    if enrollment is False:
+        enrollment = active_enrollment(user, course)
+    return enrollment is not None
+
+
 @dataclass(frozen=True)
 class Access:
     allowed: bool
@@ -55,9 +68,12 @@ DENIALS = {
 }
 
 
-def course_access(user, course: Course, enrollment: Enrollment | None | bool = False) -> Access:
-    """May the user open every lesson of this course? `enrollment` may be passed when already loaded."""
-    if is_course_staff(user, course):
+def course_access(
+    user, course: Course, enrollment: Enrollment | None | bool = False, *, as_learner: bool = False
+) -> Access:
+    """May the user open every lesson of this course? `enrollment` may be passed when already loaded.
+    `as_learner` answers as for any learner, without the instructor's and staff's way in (reviews ask so)."""
+    if not as_learner and is_course_staff(user, course):
         return Access(True, "instructor" if course.instructor_id == user.pk else "staff")
     if not course.is_open_to_learners:
         return Access(False, "not_available")

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Category, Course, Enrollment, Lesson, Module
+from .services import learning
 
 CATEGORIES = [
     ("programming", "Programming"),
@@ -110,23 +111,30 @@ def seed_demo() -> int:
                         order=k,
                     )
             created_ids.append(course.pk)
+    staff = _demo_staff()
     learner = User.objects.filter(email="learner@lyceum.test").first()
     first = Course.objects.filter(slug="python-from-zero").first()
-    if learner and first and not Enrollment.objects.filter(user=learner, course=first).exists():
-        Enrollment.objects.create(user=learner, course=first, source=Enrollment.Source.STAFF)
-        Course.objects.filter(pk=first.pk).update(enrollment_count=first.enrollment_count + 1)
-    _seed_reviews()
+    if staff and learner and first and not Enrollment.objects.filter(user=learner, course=first).exists():
+        learning.grant_enrollment(learner, first, by=staff)
+    if staff:
+        _seed_reviews(staff)
     return len(created_ids)
 
 
-def _seed_reviews() -> None:
-    """Learners who took part of a course review it through the reviews service, so ratings are real averages."""
-    from django.db.models import F
+def _demo_staff():
+    """The staff member who grants the demo enrolments (accounts' seed_demo creates the demo admin first)."""
+    from accounts.models import User
 
+    return User.objects.filter(is_staff=True, is_active=True).order_by("-is_superuser", "pk").first()
+
+
+def _seed_reviews(staff) -> None:
+    """Learners who took part of a course review it through the reviews service, so ratings are real averages.
+    Their enrolments and progress go through the learning services too, as a real learner's would."""
     from accounts.management.commands.seed_demo import DEMO_PASSWORD
     from accounts.models import User
 
-    from .models import LessonProgress, Review
+    from .models import Review
     from .services import reviews
 
     reviewers = []
@@ -139,7 +147,6 @@ def _seed_reviews() -> None:
     slugs = [title.lower().replace(" ", "-").replace("'", "") for titles in TOPICS.values() for title in titles]
     courses = Course.objects.filter(slug__in=slugs, status=Course.Status.PUBLISHED).select_related("instructor")
     by_slug = {course.slug: course for course in courses}
-    now = timezone.now()
     for n, slug in enumerate(slugs):
         course = by_slug.get(slug)
         lesson = Lesson.objects.filter(course=course).order_by("module__order", "order", "id").first()
@@ -149,13 +156,11 @@ def _seed_reviews() -> None:
             user = reviewers[(n + k) % len(reviewers)]
             if Review.objects.filter(course=course, user=user).exists():
                 continue
-            if not Enrollment.objects.filter(user=user, course=course, revoked_at__isnull=True).exists():
-                source = Enrollment.Source.FREE if course.is_free else Enrollment.Source.STAFF
-                Enrollment.objects.create(user=user, course=course, source=source)
-                Course.objects.filter(pk=course.pk).update(enrollment_count=F("enrollment_count") + 1)
-            LessonProgress.objects.get_or_create(
-                user=user, lesson=lesson, defaults={"course": course, "completed_at": now}
-            )
+            if course.is_free:
+                learning.enroll_free(user, course)  # an enrolment they already have is kept as it is
+            else:
+                learning.grant_enrollment(user, course, by=staff)
+            learning.complete_lesson(user, lesson)
             rating, text = REVIEW_TEXTS[(n * 3 + k) % len(REVIEW_TEXTS)]
             review, _ = reviews.submit_review(user, course, rating, text)
             if k == 0 and n % 4 == 1:

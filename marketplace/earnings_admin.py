@@ -8,7 +8,7 @@ import uuid
 
 from django.contrib import admin, messages
 
-from billing.money import MoneyError, format_money, parse_amount
+from billing.money import BPS, MoneyError, format_bps, format_money, parse_amount
 from config.errors import DomainError
 
 from .admin_actions import run_on_each, with_reason
@@ -40,7 +40,7 @@ class RevenueShareRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Instructor / platform", ordering="instructor_bps")
     def instructor_share(self, rule):
-        return f"{rule.instructor_bps / 100:g}% / {(10_000 - rule.instructor_bps) / 100:g}%"
+        return f"{format_bps(rule.instructor_bps)} / {format_bps(BPS - rule.instructor_bps)}"
 
 
 class EntryInline(admin.TabularInline):

@@ -5,25 +5,19 @@ Every function runs a fixed number of queries whatever the number of sales (the 
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from billing import connect
 from billing.models import ConnectedAccount
-from billing.money import CURRENCIES, check_currency, format_money
+from billing.money import bps_as_percent, format_money, major_units
 
 from .models import EarningsEntry, InstructorBalance, Payout, Sale
 
 CHART_MONTHS = 12
 RECENT_PAYOUTS = 10
-
-
-def major_units(amount: int, currency: str) -> str:
-    """1999, "usd" -> "19.99" (for spreadsheets: no symbol, no thousands separator)."""
-    exponent = CURRENCIES[check_currency(currency)]
-    return f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
 
 
 @dataclass
@@ -38,9 +32,6 @@ class CurrencyTotals:
     @property
     def net(self) -> int:
         return self.instructor_share - self.refund_reversals
-
-    def display(self, name: str) -> str:
-        return format_money(getattr(self, name), self.currency)
 
 
 @dataclass
@@ -140,6 +131,11 @@ def monthly_charts(instructor, *, months: int = CHART_MONTHS, now: datetime | No
     return charts
 
 
+def payouts_enabled(account: ConnectedAccount | None) -> bool:
+    """Whether the instructor's earnings can be paid out now: the one statement of that rule for pages and API."""
+    return account is not None and account.can_receive_payouts
+
+
 @dataclass
 class Dashboard:
     totals: list[CurrencyTotals]
@@ -148,6 +144,10 @@ class Dashboard:
     charts: list[Chart]
     account: ConnectedAccount | None
 
+    @property
+    def payouts_enabled(self) -> bool:
+        return payouts_enabled(self.account)
+
 
 def dashboard(instructor, *, now: datetime | None = None) -> Dashboard:
     return Dashboard(
@@ -155,7 +155,7 @@ def dashboard(instructor, *, now: datetime | None = None) -> Dashboard:
         balances=balances(instructor),
         payouts=recent_payouts(instructor),
         charts=monthly_charts(instructor, now=now),
-        account=ConnectedAccount.objects.filter(user=instructor).first(),
+        account=connect.account_for(instructor),
     )
 
 
@@ -183,7 +183,7 @@ def sales_csv_rows(instructor):
             sale.course.title,
             sale.currency.upper(),
             major_units(sale.gross, sale.currency),
-            f"{sale.instructor_bps / 100:g}",
+            bps_as_percent(sale.instructor_bps),
             major_units(sale.instructor_amount, sale.currency),
             major_units(sale.platform_amount, sale.currency),
             major_units(sale.payment.amount_refunded, sale.currency),

@@ -2,6 +2,7 @@
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -10,10 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing import connect
+from billing.money import format_money
 from config.errors import DomainError
 
 from . import earnings_selectors
-from .services.payouts import minimum_amount
+from .services.earnings import pending_days
 from .views import instructor_required
 
 
@@ -27,7 +29,7 @@ class _Echo:
 @instructor_required
 def earnings_dashboard(request):
     data = earnings_selectors.dashboard(request.user)
-    return render(request, "marketplace/studio/earnings.html", {"dashboard": data})
+    return render(request, "marketplace/studio/earnings.html", {"dashboard": data, "pending_days": pending_days()})
 
 
 @instructor_required
@@ -42,14 +44,13 @@ def earnings_sales_csv(request):
 
 @instructor_required
 def payouts_page(request):
-    from billing.money import format_money
-
     account = connect.account_for(request.user)
     context = {
         "account": account,
+        "payouts_enabled": earnings_selectors.payouts_enabled(account),
         "payouts": earnings_selectors.recent_payouts(request.user, limit=50),
         "balances": earnings_selectors.balances(request.user),
-        "minimum": format_money(minimum_amount(), "usd"),
+        "minimum": format_money(settings.PAYOUT_MINIMUM_CENTS, "usd"),
     }
     return render(request, "marketplace/studio/payouts.html", context)
 
@@ -76,7 +77,13 @@ def payouts_onboard(request):
 
 @instructor_required
 def payouts_refresh(request):
-    """Stripe sends the instructor here when an onboarding link was used or expired: issue a new one."""
+    """Stripe sends the instructor here when an onboarding link was used or expired: issue a new one.
+
+    A GET never creates a Stripe account: without one, the instructor goes to the payouts page, whose
+    button (a POST) creates it.
+    """
+    if connect.account_for(request.user) is None:
+        return redirect("marketplace:studio_payouts")
     return _onboarding_redirect(request)
 
 
@@ -91,7 +98,7 @@ def payouts_return(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("marketplace:studio_payouts")
-    if account and account.can_receive_payouts:
+    if earnings_selectors.payouts_enabled(account):
         messages.success(request, "Your payout account is ready: your available earnings will be paid out to it.")
     else:
         messages.warning(request, "Stripe still needs some details before payouts can start. Continue setting up.")

@@ -3,6 +3,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 
+from billing import money
+
 from .validators import validate_cover_image
 
 MIN_PRICE = 100  # minor units: $1.00
@@ -344,7 +346,7 @@ class RevenueShareRule(models.Model):
         ordering = ["tier_code", "code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(instructor_bps__gte=0, instructor_bps__lte=10_000), name="share_rule_bps_in_range"
+                condition=Q(instructor_bps__gte=0, instructor_bps__lte=money.BPS), name="share_rule_bps_in_range"
             ),
             models.UniqueConstraint(
                 fields=["tier_code"], condition=Q(is_active=True), name="one_active_share_rule_per_tier"
@@ -352,7 +354,7 @@ class RevenueShareRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.instructor_bps / 100:g}% to the instructor)"
+        return f"{self.name} ({money.format_bps(self.instructor_bps)} to the instructor)"
 
 
 class Sale(models.Model):
@@ -386,7 +388,7 @@ class Sale(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.course} sold for {self.gross} {self.currency.upper()}"
+        return f"{self.course} sold for {money.format_money(self.gross, self.currency)}"
 
 
 class InstructorBalance(models.Model):
@@ -495,7 +497,6 @@ class EarningsEntry(models.Model):
         "billing.Refund", on_delete=models.PROTECT, null=True, blank=True, related_name="earnings_entries"
     )
     payout = models.ForeignKey(Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    available_at = models.DateTimeField(null=True, blank=True, help_text="For pending sale entries.")
     note = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -519,7 +520,7 @@ class EarningsEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} {self.currency.upper()} ({self.bucket})"
+        return f"{self.get_kind_display()} {money.format_money(self.amount, self.currency)} ({self.bucket})"
 
 
 class RefundRequest(models.Model):

@@ -25,6 +25,23 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(cleaned)  # noqa: S308 - nh3 has removed everything not explicitly allowed
 
 
+MAX_PLAIN_TEXT_PASSES = 10
+
+
 def plain_text(text: str) -> str:
-    """Text with every tag removed (reviews, replies); templates escape it again when showing it."""
-    return html.unescape(nh3.clean(text or "", tags=set())).strip()
+    """Text with every tag removed (reviews, replies); templates escape it again when showing it.
+
+    Unescaping can turn entity-encoded markup ("&lt;script&gt;") into tags, so the cleaning repeats until
+    the text no longer changes. Each pass unwraps one level of encoding; text still changing after
+    MAX_PLAIN_TEXT_PASSES is deliberately nested encoding, and is returned without its last unescape, so
+    no tag can come back."""
+    cleaned = text or ""
+    for _ in range(MAX_PLAIN_TEXT_PASSES):
+        stripped = nh3.clean(cleaned, tags=set())
+        again = html.unescape(stripped)
+        if again == cleaned:
+            break
+        cleaned = again
+    else:
+        cleaned = stripped
+    return cleaned.strip()

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .models import (
     Category,
@@ -123,7 +123,7 @@ def course_by_id(pk: int) -> Course | None:
 
 
 def visible_reviews(course: Course, limit: int = 10) -> list[Review]:
-    return list(course.reviews.filter(hidden_at__isnull=True).select_related("user").order_by("-created_at")[:limit])
+    return list(visible_reviews_queryset(course)[:limit])
 
 
 def visible_reviews_queryset(course: Course) -> QuerySet[Review]:
@@ -179,11 +179,18 @@ def learning(user) -> QuerySet[Enrollment]:
 
 
 def learning_with_refund_status(user) -> QuerySet[Enrollment]:
-    """`learning`, each enrolment with its latest refund request's status and note (subqueries, no query per row)."""
-    latest = RefundRequest.objects.filter(enrollment=OuterRef("pk")).order_by("-created_at")
-    return learning(user).annotate(
-        refund_status=Subquery(latest.values("status")[:1]),
-        refund_note=Subquery(latest.values("decision_note")[:1]),
+    """`learning`, each enrolment with its payment, its latest refund request's status and note, and whether a
+    request is open (subqueries, no query per row): what services.refunds.request_refusal needs."""
+    requests = RefundRequest.objects.filter(enrollment=OuterRef("pk"))
+    latest = requests.order_by("-created_at")
+    return (
+        learning(user)
+        .select_related("payment")
+        .annotate(
+            refund_status=Subquery(latest.values("status")[:1]),
+            refund_note=Subquery(latest.values("decision_note")[:1]),
+            has_pending_refund=Exists(requests.filter(status=RefundRequest.Status.PENDING)),
+        )
     )
 
 
@@ -195,6 +202,13 @@ def progress_counts(user, course_ids: list[int]) -> dict[int, int]:
         .values_list("course_id", "n")
     )
     return dict(rows)
+
+
+def has_completed(user, course: Course) -> bool:
+    """Has the user completed the course (its CourseCompletion, recorded once by services.learning)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return CourseCompletion.objects.filter(user=user, course=course).exists()
 
 
 def completed_course_ids(user, course_ids: list[int]) -> set[int]:

@@ -9,7 +9,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def release_matured_earnings() -> str:
-    """Beat: move every share whose 30-day refund window has ended from pending to available."""
+    """Beat: move every share whose refund window (EARNINGS_PENDING_DAYS) has ended from pending to available."""
     from .services import earnings
 
     released = earnings.release_matured_earnings()

@@ -69,14 +69,9 @@ def catalogue(request):
 
 def _viewable_course_or_404(request, slug: str) -> Course:
     course = selectors.course_page(slug)
-    if course is None:
+    if course is None or not access.can_view_course(request.user, course):
         raise Http404("No such course.")
-    if course.is_published or access.is_course_staff(request.user, course):
-        return course
-    # Archived courses, and published ones whose edits are in review again, stay open to enrolled learners.
-    if course.is_open_to_learners and access.active_enrollment(request.user, course):
-        return course
-    raise Http404("No such course.")
+    return course
 
 
 def course_detail(request, slug):
@@ -85,6 +80,8 @@ def course_detail(request, slug):
     granted = access.course_access(request.user, course, enrollment)
     done = selectors.completed_lesson_ids(request.user, course) if granted else set()
     lessons = selectors.ordered_lessons(course)
+    # Without any lesson done there is no completion to look up.
+    completed = bool(done) and selectors.has_completed(request.user, course)
     return render(
         request,
         "marketplace/course_detail.html",
@@ -96,6 +93,7 @@ def course_detail(request, slug):
             "lesson_total": len(lessons),
             "done_count": len(done & {lesson.pk for lesson in lessons}),
             "done": done,
+            "completed": completed,
             "duration_total": sum(lesson.duration_minutes for lesson in lessons),
             "reviews": selectors.visible_reviews(course),
             "access_message": access.denial_message(granted),
@@ -316,6 +314,7 @@ def my_learning(request):
             "total": e.lesson_total,
             "completed": e.course_id in completed,
             "percent": int(counts.get(e.course_id, 0) * 100 / e.lesson_total) if e.lesson_total else 0,
+            "can_request_refund": refund_services.request_refusal(e, has_pending_request=e.has_pending_refund) is None,
         }
         for e in enrollments
     ]
@@ -325,11 +324,13 @@ def my_learning(request):
 @login_required
 def request_refund(request, enrollment_id):
     """The refund policy explained, the learner's standing against it, and a reason to confirm."""
-    enrollment = get_object_or_404(Enrollment.objects.select_related("course", "payment"), pk=enrollment_id)
-    refusal = refund_services.request_refusal(request.user, enrollment)
+    # Only the learner's own enrolments: anyone else's is a 404 that does not say whether it exists.
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("course", "payment"), pk=enrollment_id, user=request.user
+    )
+    refusal = refund_services.request_refusal(enrollment)
     if refusal:
-        status = 403 if enrollment.user_id != request.user.pk else 409
-        return render(request, "marketplace/refund_request.html", {"refusal": refusal}, status=status)
+        return render(request, "marketplace/refund_request.html", {"refusal": refusal}, status=409)
     form = RefundRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -436,14 +437,18 @@ def studio_course_edit(request, pk):
         except DomainError as exc:
             add_domain_error(form, exc, COURSE_FIELD_MAP)
         else:
-            messages.success(request, _saved_message("Course saved.", course, updated.status))
+            messages.success(request, _saved_message("Course saved.", course, updated))
             return redirect("marketplace:studio_course", pk=course.pk)
     return render(request, "marketplace/studio/course_form.html", {"form": form, "course": course})
 
 
-def _saved_message(done: str, before: Course, status_after: str) -> str:
-    if before.status == Course.Status.PUBLISHED and status_after == Course.Status.IN_REVIEW:
-        return f"{done} The change is waiting for review: the course is hidden from the catalogue until approved."
+def _saved_message(done: str, before: Course, after: Course) -> str:
+    """`after` is the course the service returned (or attached to the module or lesson): no query for its status."""
+    if before.status == Course.Status.PUBLISHED and after.status == Course.Status.DRAFT:
+        return (
+            f"{done} The course is a draft again: it is hidden from the catalogue and not on sale until you "
+            "submit your changes for review and a reviewer approves them. Enrolled learners keep their access."
+        )
     return done
 
 
@@ -477,14 +482,13 @@ def studio_module_form(request, course_pk, pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             if module:
-                course_services.update_module(module, by=request.user, title=form.cleaned_data["title"])
+                saved = course_services.update_module(module, by=request.user, title=form.cleaned_data["title"])
             else:
-                course_services.add_module(course, by=request.user, title=form.cleaned_data["title"])
+                saved = course_services.add_module(course, by=request.user, title=form.cleaned_data["title"])
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            status_after = Course.objects.values_list("status", flat=True).get(pk=course.pk)
-            messages.success(request, _saved_message("Module saved.", course, status_after))
+            messages.success(request, _saved_message("Module saved.", course, saved.course))
             return redirect("marketplace:studio_course", pk=course.pk)
     return render(request, "marketplace/studio/module_form.html", {"form": form, "course": course, "module": module})
 
@@ -509,14 +513,13 @@ def studio_lesson_form(request, course_pk, module_pk, pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             if lesson:
-                course_services.update_lesson(lesson, by=request.user, **form.cleaned_data)
+                saved = course_services.update_lesson(lesson, by=request.user, **form.cleaned_data)
             else:
-                course_services.add_lesson(module, by=request.user, **form.cleaned_data)
+                saved = course_services.add_lesson(module, by=request.user, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            status_after = Course.objects.values_list("status", flat=True).get(pk=course.pk)
-            messages.success(request, _saved_message("Lesson saved.", course, status_after))
+            messages.success(request, _saved_message("Lesson saved.", course, saved.course))
             return redirect("marketplace:studio_course", pk=course.pk)
     return render(
         request,

@@ -26,6 +26,8 @@ class BalanceSerializer(serializers.ModelSerializer):
 
 
 class TotalsSerializer(serializers.Serializer):
+    """Reads an `earnings_selectors.CurrencyTotals`."""
+
     currency = serializers.CharField()
     sales = serializers.IntegerField()
     gross = serializers.IntegerField(help_text="Minor units.")
@@ -43,10 +45,12 @@ class PayoutSerializer(serializers.ModelSerializer):
 
 
 class EarningsSerializer(serializers.Serializer):
+    """Reads an `earnings_selectors.Dashboard`."""
+
     payouts_enabled = serializers.BooleanField(help_text="Whether the connected account can receive payouts.")
     balances = BalanceSerializer(many=True)
     totals = TotalsSerializer(many=True)
-    recent_payouts = PayoutSerializer(many=True)
+    recent_payouts = PayoutSerializer(many=True, source="payouts")
 
 
 class SaleCourseSerializer(serializers.Serializer):
@@ -90,25 +94,7 @@ class EarningsView(APIView):
     permission_classes = [IsInstructor]
 
     def get(self, request):
-        data = earnings_selectors.dashboard(request.user)
-        body = {
-            "payouts_enabled": bool(data.account and data.account.can_receive_payouts),
-            "balances": data.balances,
-            "totals": [
-                {
-                    "currency": row.currency,
-                    "sales": row.sales,
-                    "gross": row.gross,
-                    "platform_fee": row.platform_fee,
-                    "instructor_share": row.instructor_share,
-                    "refund_reversals": row.refund_reversals,
-                    "net": row.net,
-                }
-                for row in data.totals
-            ],
-            "recent_payouts": data.payouts,
-        }
-        return Response(EarningsSerializer(body).data)
+        return Response(EarningsSerializer(earnings_selectors.dashboard(request.user)).data)
 
 
 @extend_schema(

@@ -25,14 +25,13 @@ class CourseReviewSerializer(serializers.ModelSerializer):
 
 
 class CourseReviewWriteSerializer(serializers.Serializer):
+    """Types only: who may review, the rating's range and the text's length are the review service's to
+    judge, with the same messages as the course page."""
+
     rating = serializers.IntegerField(
-        min_value=1,
-        max_value=5,
         help_text="Whole stars, 1 to 5.",
         error_messages={
-            "invalid": "The rating is a whole number of stars from 1 to 5.",
-            "min_value": "The rating is a whole number of stars from 1 to 5.",
-            "max_value": "The rating is a whole number of stars from 1 to 5.",
+            "invalid": review_services.RATING_MESSAGE,
             "required": "Give a rating from 1 to 5 stars.",
             "null": "Give a rating from 1 to 5 stars.",
         },
@@ -59,8 +58,10 @@ class CourseReviewSavedSerializer(serializers.Serializer):
 
 
 def _reviewable_course(request, pk: int) -> Course:
+    """The course, if its page is visible to the caller (access.can_view_course): no reviews of a course
+    the course page would answer 404 for."""
     course = Course.objects.select_related("instructor").filter(pk=pk).first()
-    if course is None or not (course.is_open_to_learners or access.is_course_staff(request.user, course)):
+    if course is None or not access.can_view_course(request.user, course):
         raise NotFoundError("No such course.")
     return course
 
@@ -81,7 +82,10 @@ class CourseReviewsView(generics.ListAPIView):
 
     @extend_schema(
         summary="A course's reviews",
-        description="Visible reviews of the course, newest first, with the instructor's replies. Open to everyone.",
+        description=(
+            "Visible reviews of the course, newest first, with the instructor's replies. Open to everyone who "
+            "may see the course (404 otherwise, as for the course itself)."
+        ),
         responses={200: CourseReviewSerializer(many=True), **error_responses(404, 429)},
         tags=["courses"],
     )
@@ -106,8 +110,7 @@ class CourseReviewsView(generics.ListAPIView):
         tags=["courses"],
     )
     def post(self, request, *args, **kwargs):
-        # Who may review is answered before what they wrote is checked: a 403 never leaks validation detail.
-        review_services.require_can_review(request.user, self.course)
+        # Types only here; submit_review answers who may review before it judges what they wrote.
         body = CourseReviewWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         review, created = review_services.submit_review(

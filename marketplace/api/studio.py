@@ -83,10 +83,11 @@ def _course_response(pk: int, status: int = 200) -> Response:
     return Response(CourseDetailSerializer(selectors.course_by_id(pk)).data, status=status)
 
 
-def _own_course_or_404(request, pk: int) -> Course:
-    """The course, if the caller may see it; its instructor alone may change it (the service says so)."""
+def _visible_course_or_404(request, pk: int) -> Course:
+    """The course, if the caller may see it (else 404); its instructor alone may change it (the service
+    answers 403 to anyone else who can see it)."""
     course = Course.objects.filter(pk=pk).first()
-    if course is None or not (course.is_published or access.is_course_staff(request.user, course)):
+    if course is None or not access.can_view_course(request.user, course):
         raise NotFoundError("No such course.")
     return course
 
@@ -160,10 +161,12 @@ class CourseUpdateMixin:
         summary="Change a course",
         description=(
             "The course's instructor only. Send just the fields to change. Draft and rejected courses change "
-            "in place (a rejected one becomes a draft again). **Published courses: a change sends the course "
-            "back to review** (`status` becomes `in_review`): it leaves the catalogue and is not on sale until "
-            "a reviewer approves it, while learners already enrolled keep their access. Courses in review or "
-            "archived cannot be changed (409)."
+            "in place (a rejected one becomes a draft again). **Published courses: the first real change makes "
+            "the course a draft again** (`status` becomes `draft`): it leaves the catalogue and is not on sale "
+            "while you go on editing it (its modules and lessons too), and learners already enrolled keep their "
+            "access. Submit it for review (`POST /courses/{id}/submit/`) when you are done; a reviewer's approval "
+            "publishes it again, keeping its first publication date. Saving unchanged values changes nothing. "
+            "Courses in review or archived cannot be changed (409)."
         ),
         request=CourseWriteSerializer(partial=True),
         responses={200: CourseDetailSerializer, **WRITE_ERRORS},
@@ -171,7 +174,7 @@ class CourseUpdateMixin:
         tags=["courses"],
     )
     def patch(self, request, pk):
-        course = _own_course_or_404(request, pk)
+        course = _visible_course_or_404(request, pk)
         body = CourseWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         course_services.update_course(course, by=request.user, **body.validated_data)
@@ -191,7 +194,7 @@ class CourseSubmitView(APIView):
         tags=["courses"],
     )
     def post(self, request, pk):
-        course = _own_course_or_404(request, pk)
+        course = _visible_course_or_404(request, pk)
         course_services.submit_for_review(course, by=request.user)
         return _course_response(course.pk)
 
@@ -200,7 +203,7 @@ class EnrollmentRefundView(APIView):
     @extend_schema(
         summary="Ask for a refund of a course",
         description=(
-            "For your own enrolment bought with a payment. Within 30 days of the purchase and with no more than "
+            "For your own enrolment bought with a payment (anyone else's: 404). Within 30 days of the purchase and with no more than "
             "30% of the lessons completed, the payment is refunded at once and the enrolment ends (200, "
             "`refunded`). Otherwise the request goes to staff, who e-mail their decision (202, "
             "`pending_review`). Free, Pro-library, ended or already-requested enrolments: 409 with the reason. "
@@ -211,13 +214,14 @@ class EnrollmentRefundView(APIView):
         responses={
             200: RefundResultSerializer,
             202: RefundResultSerializer,
-            **error_responses(400, 401, 403, 404, 409, 422, 429, 502, 503),
+            **error_responses(400, 401, 404, 409, 422, 429, 502, 503),
         },
         tags=["learning"],
     )
     @idempotent
     def post(self, request, pk):
-        enrollment = Enrollment.objects.filter(pk=pk).first()
+        # Only the caller's own enrolments: anyone else's is a 404 that does not say whether it exists.
+        enrollment = Enrollment.objects.select_related("payment").filter(pk=pk, user=request.user).first()
         if enrollment is None:
             raise NotFoundError("No such enrolment.")
         body = RefundBodySerializer(data=request.data)

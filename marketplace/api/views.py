@@ -57,13 +57,16 @@ class CourseDetailView(studio.CourseUpdateMixin, APIView):
 
     @extend_schema(
         summary="One course",
-        description="A published course with its syllabus. Its instructor and staff can also read unpublished ones.",
+        description=(
+            "A published course with its syllabus. Its instructor and staff can also read unpublished ones; "
+            "learners enrolled in an archived course, or in one being edited or reviewed again, still can."
+        ),
         responses={200: CourseDetailSerializer, **error_responses(404, 429)},
         tags=["courses"],
     )
     def get(self, request, pk):
         course = selectors.course_by_id(pk)
-        if course is None or not (course.is_published or access.is_course_staff(request.user, course)):
+        if course is None or not access.can_view_course(request.user, course):
             raise NotFoundError("No such course.")
         return Response(CourseDetailSerializer(course).data)
 

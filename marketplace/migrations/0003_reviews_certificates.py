@@ -1,6 +1,3 @@
-import base64
-import secrets
-
 from django.db import migrations, models
 
 import marketplace.models
@@ -9,7 +6,8 @@ import marketplace.models
 def fill_certificate_codes(apps, schema_editor):
     CourseCompletion = apps.get_model("marketplace", "CourseCompletion")
     for completion in CourseCompletion.objects.filter(certificate_code__isnull=True).only("pk").iterator():
-        code = base64.b32encode(secrets.token_bytes(15)).decode()
+        # The same generator as the field's default below, which this migration references anyway.
+        code = marketplace.models.new_certificate_code()
         CourseCompletion.objects.filter(pk=completion.pk).update(certificate_code=code)
 
 

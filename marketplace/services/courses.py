@@ -99,15 +99,17 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _send_back_to_review(course: Course) -> None:
-    """Edits of a published course must not reach learners unreviewed: the course goes back to the
-    review queue, hidden from the catalogue and not on sale until approved. Enrolled learners keep
-    access (Course.is_open_to_learners), and approval keeps its first published_at."""
+def _reopen_for_editing(course: Course) -> None:
+    """The first real edit of a published course makes it a draft again: edits must not reach learners
+    unreviewed, and the instructor must be able to finish them (e.g. add the lessons of a new module) before
+    a reviewer sees them. Having a published_at, the draft stays out of the catalogue and off sale while
+    enrolled learners keep their access (Course.is_under_re_review, is_open_to_learners); the instructor
+    resubmits through submit_for_review, and approval keeps the first published_at. The caller holds the
+    course's row lock and saves nothing else on it."""
     if course.status != Course.Status.PUBLISHED:
         return
-    course.status = Course.Status.IN_REVIEW
-    course.submitted_at = timezone.now()
-    course.save(update_fields=["status", "submitted_at", "updated_at"])
+    course.status = Course.Status.DRAFT
+    course.save(update_fields=["status", "updated_at"])
 
 
 # Courses -----------------------------------------------------------------------------------
@@ -149,23 +151,13 @@ def update_course(course: Course, *, by, **changes) -> Course:
     values = _normalise({field: getattr(course, field) for field in COURSE_FIELDS} | changes)
     _validate_course(values)
     changed = [field for field in changes if field == "cover_image" or values[field] != getattr(course, field)]
+    if course.status == Course.Status.PUBLISHED and not changed:
+        return course  # saving the form unchanged must not unpublish the course
     for field in changes:
         setattr(course, field, values[field])
-    if course.status == Course.Status.PUBLISHED:
-        if not changed:
-            return course  # saving the form unchanged must not unpublish the course
-        problems = review_problems(course)
-        if problems:
-            raise DomainError(
-                "This change would leave the published course not ready for review: " + " ".join(problems),
-                code="not_ready",
-                fields={"course": problems},
-            )
-        course.save()
-        _send_back_to_review(course)
-        return course
-    if course.status == Course.Status.REJECTED:
-        # Editing a rejected course starts the next round; the reviewer's reason stays visible until resubmission.
+    if course.status in (Course.Status.PUBLISHED, Course.Status.REJECTED):
+        # A published course is reopened for editing (see _reopen_for_editing); editing a rejected one starts
+        # the next round, and the reviewer's reason stays visible until resubmission.
         course.status = Course.Status.DRAFT
     course.save()
     return course
@@ -305,8 +297,8 @@ def add_module(course: Course, *, by, title: str) -> Module:
     title = _validate_module_title(title)
     last = Module.objects.filter(course=course).aggregate(m=Max("order"))["m"]
     module = Module.objects.create(course=course, title=title, order=(last or 0) + 1)
-    _send_back_to_review(course)
-    return module
+    _reopen_for_editing(course)
+    return module  # module.course is the locked, updated course: callers read its status from it
 
 
 @transaction.atomic
@@ -321,15 +313,19 @@ def update_module(module: Module, *, by, title: str | None = None, order: int | 
         module.order = order
     module.save()
     if (module.title, module.order) != before:
-        _send_back_to_review(course)
+        _reopen_for_editing(course)
+    module.course = course  # the locked, updated course: callers read its status from it
     return module
 
 
 @transaction.atomic
 def delete_module(module: Module, *, by) -> None:
     course = _editable_course_for(by, module.course)
-    if course.status == Course.Status.PUBLISHED:
-        raise ConflictError("Modules of a published course cannot be deleted; learners may be taking them.")
+    if course.published_at is not None:
+        raise ConflictError(
+            "Modules of a course that has been published cannot be deleted; learners may be taking them.",
+            code="published_content",
+        )
     module.delete()
 
 
@@ -364,8 +360,8 @@ def add_lesson(module: Module, *, by, **fields) -> Lesson:
         last = Lesson.objects.filter(module=module).aggregate(m=Max("order"))["m"]
         values["order"] = (last or 0) + 1
     lesson = Lesson.objects.create(module=module, course=course, **values)
-    _send_back_to_review(course)
-    return lesson
+    _reopen_for_editing(course)
+    return lesson  # lesson.course is the locked, updated course: callers read its status from it
 
 
 @transaction.atomic
@@ -383,13 +379,17 @@ def update_lesson(lesson: Lesson, *, by, **changes) -> Lesson:
         setattr(lesson, field, values[field])
     lesson.save()
     if changed:
-        _send_back_to_review(course)
+        _reopen_for_editing(course)
+    lesson.course = course  # the locked, updated course: callers read its status from it
     return lesson
 
 
 @transaction.atomic
 def delete_lesson(lesson: Lesson, *, by) -> None:
     course = _editable_course_for(by, lesson.course)
-    if course.status == Course.Status.PUBLISHED:
-        raise ConflictError("Lessons of a published course cannot be deleted; learners may be taking them.")
+    if course.published_at is not None:
+        raise ConflictError(
+            "Lessons of a course that has been published cannot be deleted; learners may be taking them.",
+            code="published_content",
+        )
     lesson.delete()

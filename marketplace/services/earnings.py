@@ -5,10 +5,11 @@ Rules (DESIGN.md, "Money, ledgers, idempotency"):
   rounded down, the platform gets the remainder) and frozen on the `Sale`.
 - Every change to a balance is an append-only `EarningsEntry` with a unique idempotency key, written in
   the same transaction that updates the `InstructorBalance` row under `select_for_update()`.
-- A share is pending for the refund window (30 days), then released to available by
-  `release_matured_earnings`.
-- A refund reverses the instructor's share in proportion, computed on the cumulative refunded amount
-  so that a series of partial refunds adds up to exactly the full share. While the share is pending
+- A share is pending for the refund window (`pending_days()`, 30 by default), then released to
+  available by `release_matured_earnings`.
+- A refund reverses the instructor's share in proportion, computed on the payment's cumulative refunded
+  amount (`Payment.amount_refunded`, kept by billing) so that a series of partial refunds adds up to
+  exactly the full share. While the share is pending
   the reversal comes out of pending; once released it comes out of available, and what available cannot
   cover becomes `debt`, repaid first from whatever becomes available next (available never goes negative).
 """
@@ -18,11 +19,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from billing.models import Payment, Refund
-from billing.money import check_currency, proportion, split
+from billing.money import check_currency, format_money, proportion, split
 from config.errors import ConflictError, DomainError
 from subscriptions.access import current_tier_code
 
@@ -32,36 +33,23 @@ DEFAULT_PENDING_DAYS = 30
 
 
 def pending_days() -> int:
+    """How long a sale's share stays pending (the refund window), in days."""
     return int(getattr(settings, "EARNINGS_PENDING_DAYS", DEFAULT_PENDING_DAYS))
 
 
 # The revenue share ---------------------------------------------------------------------------
 
 
-# The rules migration 0003 seeds; used as they are only while the table is empty (e.g. a test database
-# that was flushed), so that a sale is never lost for want of a rule. Staff edit the rows in the console.
-BUILT_IN_RULES = (
-    {"code": "default", "name": "Default", "instructor_bps": 7000, "tier_code": ""},
-    {"code": "enterprise", "name": "Enterprise instructors", "instructor_bps": 7500, "tier_code": "enterprise"},
-)
-
-
 def share_rule_for(instructor) -> RevenueShareRule:
-    """The active rule for the instructor's current subscription tier, else the default rule."""
+    """The active rule for the instructor's current subscription tier, else the default rule.
+
+    The rules are seeded by migration 0005 and edited by staff in the console."""
     tier = current_tier_code(instructor)
-    rows = list(RevenueShareRule.objects.all())
-    if not rows:
-        rows = [RevenueShareRule(**fields) for fields in BUILT_IN_RULES]
-    rules = {rule.tier_code: rule for rule in rows if rule.is_active}
+    rules = {rule.tier_code: rule for rule in RevenueShareRule.objects.filter(is_active=True)}
     rule = rules.get(tier) or rules.get("")
     if rule is None:
         raise DomainError("No default revenue-share rule is active: add one in the console.", code="no_share_rule")
     return rule
-
-
-def split_sale(gross: int, instructor_bps: int) -> tuple[int, int]:
-    """(instructor, platform): the instructor's share rounded down, the remainder to the platform."""
-    return split(gross, instructor_bps)
 
 
 # Posting to the ledger -----------------------------------------------------------------------
@@ -69,8 +57,10 @@ def split_sale(gross: int, instructor_bps: int) -> tuple[int, int]:
 
 def locked_balance(instructor_id: int, currency: str) -> InstructorBalance:
     """The balance row, created if needed, locked until the end of the caller's transaction."""
-    InstructorBalance.objects.get_or_create(instructor_id=instructor_id, currency=currency)
-    return InstructorBalance.objects.select_for_update().get(instructor_id=instructor_id, currency=currency)
+    balance, _ = InstructorBalance.objects.select_for_update().get_or_create(
+        instructor_id=instructor_id, currency=currency
+    )
+    return balance
 
 
 def _move_available(balance: InstructorBalance, amount: int) -> None:
@@ -125,7 +115,8 @@ def record_sale(payment: Payment, course: Course, *, now: datetime | None = None
     now = now or timezone.now()
     currency = check_currency(payment.currency)
     rule = share_rule_for(course.instructor)
-    instructor_amount, platform_amount = split_sale(payment.amount, rule.instructor_bps)
+    # The instructor's share rounded down, the remainder to the platform.
+    instructor_amount, platform_amount = split(payment.amount, rule.instructor_bps)
     available_at = now + timedelta(days=pending_days())
     try:
         with transaction.atomic():
@@ -151,7 +142,6 @@ def record_sale(payment: Payment, course: Course, *, now: datetime | None = None
                 key=f"sale:{sale.pk}",
                 now=now,
                 sale=sale,
-                available_at=available_at,
             )
             balance.save()
     except IntegrityError:
@@ -172,15 +162,9 @@ def reverse_for_refund(payment: Payment, refund: Refund, *, now: datetime | None
         key = f"refund:{refund.pk}"
         if EarningsEntry.objects.filter(idempotency_key=key).exists():
             return None
-        # Cumulative: every refund already reversed, plus this one. Rounding each refund separately
-        # would leave cents behind after several partial refunds.
-        refunded = (
-            payment.refunds.filter(status=Refund.Status.SUCCEEDED)
-            .filter(Q(revoked_at__isnull=False) | Q(pk=refund.pk))
-            .aggregate(total=Sum("amount"))["total"]
-            or 0
-        )
-        target = proportion(min(refunded, sale.gross), sale.gross, sale.instructor_amount)
+        # Cumulative: the share of everything refunded so far, less what earlier reversals took back.
+        # Rounding each refund separately would leave cents behind after several partial refunds.
+        target = proportion(min(payment.amount_refunded, sale.gross), sale.gross, sale.instructor_amount)
         already = -(
             EarningsEntry.objects.filter(sale=sale, kind=EarningsEntry.Kind.REFUND_REVERSAL).aggregate(
                 total=Sum("amount")
@@ -191,6 +175,7 @@ def reverse_for_refund(payment: Payment, refund: Refund, *, now: datetime | None
         if amount <= 0:
             return None
         bucket = EarningsEntry.Bucket.AVAILABLE if sale.released_at else EarningsEntry.Bucket.PENDING
+        refunded, gross = format_money(refund.amount, sale.currency), format_money(sale.gross, sale.currency)
         entry = post_entry(
             balance,
             kind=EarningsEntry.Kind.REFUND_REVERSAL,
@@ -200,7 +185,7 @@ def reverse_for_refund(payment: Payment, refund: Refund, *, now: datetime | None
             now=now,
             sale=sale,
             refund=refund,
-            note=f"Refund of {refund.amount} of {sale.gross}",
+            note=f"Refund of {refunded} of {gross}",
         )
         balance.save()
         return entry
@@ -209,16 +194,20 @@ def reverse_for_refund(payment: Payment, refund: Refund, *, now: datetime | None
 # The refund window ---------------------------------------------------------------------------
 
 
-def release_sale(sale_id: int, *, now: datetime) -> int:
-    """Move what is left of one matured sale's share from pending to available. Returns the amount moved."""
+def release_sale(sale_id: int, *, now: datetime) -> bool:
+    """Move what is left of one matured sale's share from pending to available.
+
+    True if this call released the sale; False if it is not due yet or already released (by a concurrent run too).
+    """
     with transaction.atomic():
-        sale = Sale.objects.filter(pk=sale_id).first()
+        # The sale's row lock serialises concurrent releases of it; refunds serialise on the balance lock
+        # (taken next) and read released_at after it, so they see either before or after the release.
+        sale = (
+            Sale.objects.select_for_update().filter(pk=sale_id, released_at__isnull=True, available_at__lte=now).first()
+        )
         if sale is None:
-            return 0
+            return False
         balance = locked_balance(sale.instructor_id, sale.currency)
-        sale = Sale.objects.get(pk=sale_id)
-        if sale.released_at is not None or sale.available_at > now:
-            return 0
         remaining = (
             EarningsEntry.objects.filter(sale=sale, bucket=EarningsEntry.Bucket.PENDING).aggregate(total=Sum("amount"))[
                 "total"
@@ -246,18 +235,14 @@ def release_sale(sale_id: int, *, now: datetime) -> int:
             )
             balance.save()
         Sale.objects.filter(pk=sale.pk).update(released_at=now)
-        return remaining
+        return True
 
 
 def release_matured_earnings(*, now: datetime | None = None) -> int:
-    """Release every sale whose refund window has ended. Idempotent; returns how many sales were released."""
+    """Release every sale whose refund window has ended. Idempotent; returns how many sales this run released."""
     now = now or timezone.now()
     due = Sale.objects.filter(released_at__isnull=True, available_at__lte=now).order_by("available_at")
-    released = 0
-    for sale_id in due.values_list("pk", flat=True).iterator():
-        release_sale(sale_id, now=now)
-        released += 1
-    return released
+    return sum(release_sale(sale_id, now=now) for sale_id in due.values_list("pk", flat=True).iterator())
 
 
 # Corrections and verification ----------------------------------------------------------------

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing.errors import RefundError
 from billing.models import Payment, Refund
 from billing.services import refund_payment
-from config.errors import ConflictError
+from config.errors import ConflictError, NotFoundError
 
 from .. import emails
 from ..models import Enrollment, Lesson, LessonProgress, RefundRequest
@@ -81,10 +82,10 @@ def check_policy(enrollment: Enrollment, *, now: datetime | None = None) -> Poli
     return PolicyCheck(days_since_purchase=age.days, lessons_done=done, lessons_total=total, problems=tuple(problems))
 
 
-def refund_refusal(user, enrollment: Enrollment) -> str | None:
-    """Why this enrolment cannot be refunded at all (None when a refund can be asked for)."""
-    if enrollment.user_id != user.pk:
-        return "This enrolment is not yours; only the learner who bought the course can ask for its refund."
+def refund_refusal(enrollment: Enrollment) -> str | None:
+    """Why this enrolment cannot be refunded at all (None when a refund can be asked for).
+
+    Callers load the enrolment as its learner's own (someone else's is a 404, never an answer here)."""
     if enrollment.revoked_at is not None:
         return "This enrolment has already ended (it was refunded or revoked), so there is nothing left to refund."
     if enrollment.source != Enrollment.Source.PURCHASE or enrollment.payment is None:
@@ -94,11 +95,16 @@ def refund_refusal(user, enrollment: Enrollment) -> str | None:
     return None
 
 
-def request_refusal(user, enrollment: Enrollment) -> str | None:
-    """Why the learner cannot ask for a refund now: the purchase cannot be refunded, or they already asked."""
-    refusal = refund_refusal(user, enrollment)
-    if refusal is None and enrollment.refund_requests.filter(status=RefundRequest.Status.PENDING).exists():
-        return ALREADY_REQUESTED
+def request_refusal(enrollment: Enrollment, *, has_pending_request: bool | None = None) -> str | None:
+    """Why the learner cannot ask for a refund now: the purchase cannot be refunded, or they already asked.
+
+    Lists pass `has_pending_request` from an annotation (selectors.learning_with_refund_status) to save a query."""
+    refusal = refund_refusal(enrollment)
+    if refusal is None:
+        if has_pending_request is None:
+            has_pending_request = enrollment.refund_requests.filter(status=RefundRequest.Status.PENDING).exists()
+        if has_pending_request:
+            return ALREADY_REQUESTED
     return refusal
 
 
@@ -111,59 +117,70 @@ def _clean_reason(reason: str) -> str:
 
 
 def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
-    # The row lock makes double clicks and concurrent requests queue here; the second one then
-    # sees the enrolment revoked (or the open request) and is refused instead of refunding twice.
+    # The row lock makes double clicks and concurrent requests queue while one of them decides; a later
+    # one then sees the open request, or the refund under way (billing's Payment lock), and is refused.
     return Enrollment.objects.select_for_update(of=("self",)).select_related("payment", "course").get(pk=enrollment.pk)
+
+
+def _refund_in_stripe(enrollment: Enrollment, *, reason: str, by, source: str) -> Refund:
+    """billing.refund_payment, called outside our transactions: it records its Refund before calling Stripe and
+    marks it failed on error, so nothing of ours can roll back the record of money Stripe moved. Its Payment lock
+    and "already refunded" check stop a second refund of the same purchase."""
+    try:
+        return refund_payment(enrollment.payment, amount=None, reason=reason[:500], requested_by=by, source=source)
+    except RefundError as exc:
+        if exc.code != "already_refunded":
+            raise
+        raise ConflictError(
+            "This purchase has already been refunded, or its refund is under way.", code="not_refundable"
+        ) from None
 
 
 def request_refund(user, enrollment: Enrollment, *, reason: str, now: datetime | None = None) -> RefundOutcome:
     """A learner asks for their money back: granted at once inside the policy, else sent to staff."""
     if not getattr(user, "is_authenticated", False):
         raise Forbidden("Sign in to ask for a refund.", code="not_authenticated", status_code=401)
+    if enrollment.user_id != user.pk:  # views load the learner's own; never say whose this is
+        raise NotFoundError("No such enrolment.")
     reason = _clean_reason(reason)
     with transaction.atomic():
         enrollment = _lock_enrollment(enrollment)
-        refusal = request_refusal(user, enrollment)
+        refusal = request_refusal(enrollment)
         if refusal == ALREADY_REQUESTED:
             raise ConflictError(refusal, code="refund_request_pending")
         if refusal:
-            raise (Forbidden if enrollment.user_id != user.pk else ConflictError)(refusal, code="not_refundable")
+            raise ConflictError(refusal, code="not_refundable")
         policy = check_policy(enrollment, now=now)
         course = enrollment.course
-        if policy.within_policy:
-            refund = refund_payment(
-                enrollment.payment,
-                amount=None,
-                reason=f"Refund policy: {reason}"[:500],
-                requested_by=user,
-                source=Refund.Source.POLICY,
-            )
-            # Billing e-mails the refund receipt; the revoke hook has ended the enrolment.
+        if not policy.within_policy:
+            try:
+                with transaction.atomic():
+                    refund_request = RefundRequest.objects.create(
+                        enrollment=enrollment,
+                        payment=enrollment.payment,
+                        user=user,
+                        reason=reason,
+                        policy_note=" ".join(policy.problems)[:255],
+                    )
+            except IntegrityError:  # the constraint is the last word on "one open request"
+                raise ConflictError(ALREADY_REQUESTED, code="refund_request_pending") from None
+            emails.send_after_commit("refund_request_received", user, course=course, refund_request=refund_request)
             return RefundOutcome(
-                refunded=True,
-                refund=refund,
-                message=f"Your refund for “{course.title}” has been issued. It reaches your card in a few days.",
+                refunded=False,
+                request=refund_request,
+                message=(
+                    f"{' '.join(policy.problems)} We have sent your request to our team, who will e-mail you "
+                    "their decision."
+                ),
             )
-        try:
-            with transaction.atomic():
-                refund_request = RefundRequest.objects.create(
-                    enrollment=enrollment,
-                    payment=enrollment.payment,
-                    user=user,
-                    reason=reason,
-                    policy_note=" ".join(policy.problems)[:255],
-                )
-        except IntegrityError:  # the constraint is the last word on "one open request"
-            raise ConflictError(ALREADY_REQUESTED, code="refund_request_pending") from None
-        emails.send_after_commit("refund_request_received", user, course=course, refund_request=refund_request)
-        return RefundOutcome(
-            refunded=False,
-            request=refund_request,
-            message=(
-                f"{' '.join(policy.problems)} We have sent your request to our team, who will e-mail you "
-                "their decision."
-            ),
-        )
+    # Inside the policy: the refund itself runs after our lock is released (see _refund_in_stripe).
+    refund = _refund_in_stripe(enrollment, reason=f"Refund policy: {reason}", by=user, source=Refund.Source.POLICY)
+    # Billing e-mails the refund receipt; the revoke hook has ended the enrolment.
+    return RefundOutcome(
+        refunded=True,
+        refund=refund,
+        message=f"Your refund for “{course.title}” has been issued. It reaches your card in a few days.",
+    )
 
 
 # Staff decisions ---------------------------------------------------------------------------
@@ -186,22 +203,27 @@ def _lock_pending(refund_request: RefundRequest) -> RefundRequest:
 
 
 def approve_refund_request(refund_request: RefundRequest, *, by, note: str = "") -> RefundRequest:
-    """Refund the purchase in full (billing ends the enrolment) and tell the learner."""
+    """Refund the purchase in full (billing ends the enrolment) and tell the learner.
+
+    Three steps, so the Stripe call is outside our transactions: check the request is pending; refund through
+    billing; record the decision. If the refund fails, the request stays pending and the error is raised."""
     _require_decider(by)
     note = (note or "").strip()
     with transaction.atomic():
         locked = _lock_pending(refund_request)
         enrollment = _lock_enrollment(locked.enrollment)
-        refusal = refund_refusal(locked.user, enrollment)
+        refusal = refund_refusal(enrollment)
         if refusal:
             raise ConflictError(f"Cannot refund: {refusal}", code="not_refundable")
-        refund_payment(
-            enrollment.payment,
-            amount=None,
-            reason=f"Refund request #{locked.pk} approved: {locked.reason}"[:500],
-            requested_by=by,
-            source=Refund.Source.STAFF,
-        )
+    _refund_in_stripe(
+        enrollment,
+        reason=f"Refund request #{locked.pk} approved: {locked.reason}",
+        by=by,
+        source=Refund.Source.STAFF,
+    )
+    with transaction.atomic():
+        # No pending check here: the money has moved, so the request is approved whatever happened meanwhile.
+        locked = RefundRequest.objects.select_for_update().select_related("user").get(pk=refund_request.pk)
         locked.status = RefundRequest.Status.APPROVED
         locked.decided_by = by
         locked.decided_at = timezone.now()

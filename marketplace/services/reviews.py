@@ -24,6 +24,7 @@ REPLY_MIN = 2
 REPLY_MAX = 2000
 REASON_MIN = 5
 REASON_MAX = 500
+RATING_MESSAGE = "The rating is a whole number of stars from 1 to 5."
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ ELIGIBILITY_MESSAGES = {
 }
 
 
+REVIEWER_ACCESS = ("enrolled", "pro_library")
+
+
 def _verdict(code: str) -> Eligibility:
     return Eligibility(code == "ok", code, ELIGIBILITY_MESSAGES[code])
 
@@ -60,13 +64,10 @@ def review_eligibility(
         return _verdict("own_course")
     if not course.is_open_to_learners:
         return _verdict("not_available")
-    if enrollment is False:
-        enrollment = access.active_enrollment(user, course)
-    if enrollment is None:
-        # Pro subscribers may take Pro-library courses without an enrolment row.
-        pro = course.in_pro_library and course.is_published and access.has_feature(user, access.PRO_LIBRARY_FEATURE)
-        if not pro:
-            return _verdict("not_enrolled")
+    # The same answer as for opening its lessons: enrolled, or taking it through Pro (with or without an
+    # enrolment row). A Pro enrolment whose subscription lapsed no longer counts, as everywhere else.
+    if access.course_access(user, course, enrollment, as_learner=True).reason not in REVIEWER_ACCESS:
+        return _verdict("not_enrolled")
     if has_progress is None:
         has_progress = LessonProgress.objects.filter(user=user, course=course).exists()
     if not has_progress:
@@ -82,20 +83,14 @@ def require_can_review(user, course: Course) -> None:
 
 
 def clean_text(text: str) -> str:
-    """Reviews are plain text: every tag goes (repeatedly, so entity-encoded tags cannot come back)."""
-    cleaned = (text or "").replace("\r\n", "\n")
-    for _ in range(3):
-        again = plain_text(cleaned)
-        if again == cleaned:
-            break
-        cleaned = again
-    return cleaned.strip()
+    """Reviews and replies are plain text (rendering.plain_text removes every tag, entity-encoded ones too)."""
+    return plain_text((text or "").replace("\r\n", "\n"))
 
 
 def _validate_review(rating, text: str) -> None:
     errors = Errors()
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        errors.add("rating", "The rating is a whole number of stars from 1 to 5.")
+        errors.add("rating", RATING_MESSAGE)
     check_length(errors, "text", "Your review", text, minimum=TEXT_MIN, maximum=TEXT_MAX)
     errors.raise_if_any()
 
@@ -196,14 +191,3 @@ def unhide_review(staff, review: Review) -> Review:
         review.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "updated_at"])
         _refresh_rating(course)
     return review
-
-
-def parse_rating(value) -> int | None:
-    """Form and API input ("4", 4) → 4; anything else → None, which the service reports clearly."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None

@@ -120,6 +120,30 @@ def test_my_learning_and_the_course_page_link_to_the_certificate(client, learner
     assert reverse("marketplace:certificate", args=[course.slug]) in page
 
 
+def test_the_course_page_says_completed_from_the_completion_record(client, learner, course, finished):
+    client.force_login(learner)
+    url = reverse("marketplace:course_detail", args=[course.slug])
+    # A lesson added after the learner finished: not every lesson is done, yet the completion (and the
+    # certificate) stand.
+    from django.utils import timezone
+
+    from marketplace.models import Lesson, LessonProgress
+
+    module = course.modules.order_by("order").first()
+    bonus = Lesson.objects.create(module=module, course=course, title="Bonus", body="More", duration_minutes=3)
+    response = client.get(url)
+    assert response.context["completed"] is True
+    assert "You have completed this course." in response.content.decode()
+    # Every lesson done but no completion recorded: the page does not claim one.
+    finished.delete()
+    LessonProgress.objects.create(user=learner, lesson=bonus, course=course, completed_at=timezone.now())
+    assert response.context["done_count"] < response.context["lesson_total"]
+    response = client.get(url)
+    assert response.context["done_count"] == response.context["lesson_total"]
+    assert response.context["completed"] is False
+    assert "You have completed this course." not in response.content.decode()
+
+
 def test_completing_the_last_lesson_lands_on_a_page_linking_the_certificate(client, learner, course, staff_user):
     learning.grant_enrollment(learner, course, by=staff_user)
     client.force_login(learner)

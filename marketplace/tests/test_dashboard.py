@@ -49,6 +49,15 @@ def test_dashboard_shows_sales_split_balances_and_chart(client, instructor, sold
     for text in ("<h1>Earnings</h1>", "$29.98", "$9.00", "$20.98", "$18.65", "$13.99", "$4.66", "bar-fill bar-100"):
         assert text in page
     assert "style=" not in page and "<script>" not in page
+    assert "for the 30-day refund window" in page
+    assert "Payouts are not set up yet" in page and response.context["dashboard"].payouts_enabled is False
+
+
+def test_dashboard_states_the_configured_refund_window(client, instructor, settings):
+    settings.EARNINGS_PENDING_DAYS = 14
+    client.force_login(instructor)
+    page = client.get(reverse("marketplace:studio_earnings")).content.decode()
+    assert "for the 14-day refund window" in page and "30-day" not in page
 
 
 @pytest.mark.parametrize("extra_sales", [0, 3])
@@ -110,6 +119,15 @@ def test_payouts_page_lists_payouts(client, emulator, instructor, sold):
     client.force_login(instructor)
     page = client.get(reverse("marketplace:studio_payouts")).content.decode()
     assert "Payouts enabled" in page and "$13.99" in page and "Paid" in page
+    dashboard = client.get(reverse("marketplace:studio_earnings"))
+    assert dashboard.context["dashboard"].payouts_enabled is True
+    assert "Payouts are not set up yet" not in dashboard.content.decode()
+    api = APIClient()
+    api.force_authenticate(instructor)
+    body = api.get(EARNINGS).json()
+    assert body["payouts_enabled"] is True
+    [payout] = body["recent_payouts"]
+    assert (payout["amount"], payout["currency"], payout["status"]) == (1399, "usd", "paid")
 
 
 # API -----------------------------------------------------------------------------------------

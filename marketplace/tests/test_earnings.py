@@ -1,17 +1,19 @@
 """The instructor earnings ledger: exact splits, sales recorded once, the refund window, refund reversals."""
 
 import io
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from billing.models import Payment
-from billing.money import split
+from billing.money import bps_as_percent, format_bps, major_units, split
 from billing.services import apply_checkout_session, refund_payment
 from billing.testing import CARD_OK, pay
+from config.errors import DomainError
 from marketplace import tasks
 from marketplace.models import EarningsEntry, InstructorBalance, RevenueShareRule, Sale
 from marketplace.services import earnings, purchases
@@ -54,8 +56,45 @@ def assert_ledger_consistent():
     ],
 )
 def test_split_is_exact_for_awkward_amounts(gross, bps, instructor, platform):
-    assert earnings.split_sale(gross, bps) == (instructor, platform) == split(gross, bps)
+    assert split(gross, bps) == (instructor, platform)
     assert instructor + platform == gross
+
+
+@pytest.mark.parametrize(
+    ("bps", "text"),
+    [(7000, "70%"), (7550, "75.5%"), (7525, "75.25%"), (3000, "30%"), (1, "0.01%"), (0, "0%"), (10_000, "100%")],
+)
+def test_basis_points_are_formatted_exactly(bps, text):
+    assert format_bps(bps) == text
+    assert bps_as_percent(bps) == text.removesuffix("%")
+
+
+def test_major_units_for_spreadsheets():
+    assert (major_units(1999, "usd"), major_units(123456, "eur"), major_units(500, "jpy")) == (
+        "19.99",
+        "1234.56",
+        "500",
+    )
+    assert major_units(-5, "usd") == "-0.05"
+
+
+def test_rules_sales_and_entries_read_as_money_and_percentages(emulator, learner, course, staff_user):
+    rule = RevenueShareRule.objects.get(code="default")
+    assert str(rule) == "Default (70% to the instructor)"
+    sale = Sale.objects.get(payment=buy(learner, course))
+    assert str(sale) == f"{course} sold for $19.99"
+    assert str(EarningsEntry.objects.get(kind="sale")) == "Sale $13.99 (pending)"
+    refund_payment(sale.payment, amount=500, reason="Goodwill", requested_by=staff_user)
+    reversal = EarningsEntry.objects.get(kind="refund_reversal")
+    assert reversal.note == "Refund of $5.00 of $19.99"
+    assert str(reversal) == "Refund reversal -$3.49 (pending)"
+
+
+def test_no_active_default_rule_is_a_clear_error(instructor):
+    RevenueShareRule.objects.update(is_active=False)
+    with pytest.raises(DomainError) as caught:
+        earnings.share_rule_for(instructor)
+    assert caught.value.code == "no_share_rule"
 
 
 def test_seeded_rules_are_70_30_and_75_25_for_enterprise():
@@ -164,6 +203,48 @@ def test_share_becomes_available_after_30_days_and_not_a_day_before(emulator, le
         ("available", 1399),
         ("pending", -1399),
     ]
+    assert earnings.release_sale(sale.pk, now=sale.available_at + timedelta(days=1)) is False  # already released
+    assert EarningsEntry.objects.filter(kind="release").count() == 2
+    assert_ledger_consistent()
+
+
+def test_a_sale_is_not_released_before_its_window_ends(emulator, learner, course):
+    sale = Sale.objects.get(payment=buy(learner, course))
+    assert earnings.release_sale(sale.pk, now=sale.available_at - timedelta(seconds=1)) is False
+    assert earnings.release_sale(sale.pk, now=sale.available_at) is True
+    assert balance_of(course.instructor).available == 1399
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_release_runs_count_each_sale_once(emulator, instructor):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    course = course_with_lessons(instructor=instructor, price_amount=1000)
+    sales = [Sale.objects.get(payment=buy(_learner(), course)) for _ in range(3)]
+    now = max(sale.available_at for sale in sales)
+    barrier = threading.Barrier(4)
+    counts, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            counts.append(earnings.release_matured_earnings(now=now))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sum(counts) == 3  # each sale counted by the one run that released it
+    balance = balance_of(instructor)
+    assert (balance.pending, balance.available) == (0, 3 * 700)
+    assert EarningsEntry.objects.filter(kind="release").count() == 6
     assert_ledger_consistent()
 
 

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import VerifiedUserFactory
@@ -55,10 +56,11 @@ def test_available_balance_is_paid_out_once(emulator, instructor):
     payout = Payout.objects.get()
     assert (payout.status, payout.amount, payout.currency, payout.attempts) == ("paid", 1399, "usd", 1)
     [transfer] = transfers(emulator, account)
-    assert (transfer.id, transfer.amount, transfer.metadata["payout_id"]) == (
+    assert (transfer.id, transfer.amount, transfer.metadata["payout_id"], transfer.transfer_group) == (
         payout.stripe_transfer_id,
         1399,
         str(payout.pk),
+        f"payout-{payout.pk}",
     )
     assert balance_of(instructor).available == 0
     assert EarningsEntry.objects.get(kind="payout").amount == -1399
@@ -111,6 +113,65 @@ def test_stripe_failure_marks_the_payout_failed_and_the_next_run_retries_it(emul
     assert run.paid == [payout.pk]
     assert (payout.status, payout.attempts, payout.last_error) == ("paid", 2, "")
     assert len(transfers(emulator, account)) == 1 and Payout.objects.count() == 1
+
+
+def test_a_transfer_whose_answer_was_lost_is_found_and_recorded_never_sent_twice(emulator, instructor):
+    sell_and_release(instructor)
+    account = onboarded(emulator, instructor)
+    emulator.control.fault("error", 1, status=500, path="/v1/transfers", method="POST")
+    payouts.pay_out_instructors()
+    payout = Payout.objects.get()
+    assert (payout.status, payout.attempts) == ("failed", 1)
+    # Stripe made the transfer but the answer never reached us (the emulator has no fault that drops an
+    # answer after acting, so the transfer is made directly, as that attempt would have made it).
+    made = emulator.stripe_client().v1.transfers.create(
+        params={
+            "amount": payout.amount,
+            "currency": "usd",
+            "destination": account.stripe_account_id,
+            "transfer_group": f"payout-{payout.pk}",
+        }
+    )
+
+    run = payouts.pay_out_instructors()
+    payout.refresh_from_db()
+    assert run.paid == [payout.pk]
+    assert (payout.status, payout.stripe_transfer_id, payout.attempts, payout.last_error) == ("paid", made.id, 2, "")
+    assert [t.id for t in transfers(emulator, account)] == [made.id]  # found, not sent again
+    assert payouts.pay_out_instructors().summary() == "0 paid, 0 failed, 0 skipped"
+    assert len(transfers(emulator, account)) == 1
+    assert earnings.verify_balances()[1] == []
+
+
+def test_a_retry_after_a_refused_transfer_really_sends_again(emulator, instructor):
+    """Stripe replays a stored error to a reused idempotency key: each attempt has a key of its own."""
+    sell_and_release(instructor)
+    # Our record says the account can receive, Stripe does not agree yet: Stripe refuses the transfer (400).
+    account = connect.get_or_create_account(instructor)
+    ConnectedAccount.objects.filter(pk=account.pk).update(details_submitted=True, payouts_enabled=True)
+    run = payouts.pay_out_instructors()
+    payout = Payout.objects.get()
+    assert run.failed == [payout.pk]
+    assert (payout.status, payout.attempts) == ("failed", 1)
+    assert "cannot receive transfers" in payout.last_error
+    assert transfers(emulator, account) == []
+
+    emulator.control.complete_onboarding(account.stripe_account_id)  # Stripe now accepts the transfer
+    run = payouts.pay_out_instructors()
+    payout.refresh_from_db()
+    assert run.paid == [payout.pk]
+    assert (payout.status, payout.attempts, payout.last_error) == ("paid", 2, "")
+    [transfer] = transfers(emulator, account)
+    assert (transfer.id, transfer.amount) == (payout.stripe_transfer_id, 1399)
+
+
+def test_a_run_reads_each_connected_account_once(emulator, instructor):
+    sell_and_release(instructor)
+    onboarded(emulator, instructor)
+    with CaptureQueriesContext(connection) as queries:
+        assert payouts.pay_out_instructors().summary() == "1 paid, 0 failed, 0 skipped"
+    account_reads = [q["sql"] for q in queries.captured_queries if 'FROM "billing_connectedaccount"' in q["sql"]]
+    assert len(account_reads) == 1
 
 
 def test_admin_retry_and_cancel_actions_call_the_services(emulator, instructor, superuser, client):
@@ -209,6 +270,22 @@ def test_onboarding_page_sends_the_instructor_to_stripe_and_back(emulator, clien
     assert "Your payout account is ready" in back.content.decode()
     assert "Payouts enabled" in back.content.decode()
     assert ConnectedAccount.objects.get(user=instructor).can_receive_payouts
+
+
+def test_the_refresh_link_never_creates_an_account(emulator, client, instructor):
+    client.force_login(instructor)
+    response = client.get(reverse("marketplace:studio_payouts_refresh"))
+    assert response.status_code == 302 and response.url == reverse("marketplace:studio_payouts")
+    assert not ConnectedAccount.objects.exists()
+    assert emulator.stripe_client().v1.accounts.list().data == []
+
+    # With an account (made by the POST), the refresh link issues a new onboarding link for it.
+    client.post(reverse("marketplace:studio_payouts_onboard"))
+    account = ConnectedAccount.objects.get(user=instructor)
+    response = client.get(reverse("marketplace:studio_payouts_refresh"))
+    assert response.status_code == 302
+    assert response.url.startswith(f"{emulator.url}/connect/onboarding/{account.stripe_account_id}/")
+    assert ConnectedAccount.objects.count() == 1
 
 
 def test_onboarding_is_for_instructors_only(emulator, client, learner):

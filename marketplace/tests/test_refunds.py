@@ -15,10 +15,11 @@ from rest_framework.test import APIClient
 
 from accounts.roles import sync_staff_groups
 from accounts.tests.factories import StaffUserFactory, VerifiedUserFactory
+from billing.errors import PaymentProviderUnavailable
 from billing.models import Payment, Refund
 from billing.services import apply_checkout_session
 from billing.testing import CARD_OK, pay
-from config.errors import ConflictError, DomainError
+from config.errors import ConflictError, DomainError, NotFoundError
 from marketplace import access
 from marketplace.models import Enrollment, Lesson, LessonProgress, RefundRequest
 from marketplace.services import purchases, refunds
@@ -224,6 +225,9 @@ def test_staff_decline_keeps_enrollment_and_tells_the_learner(
     client.force_login(learner)
     page = client.get(reverse("marketplace:my_learning")).content.decode()
     assert "Refund declined" in page and note in page
+    # The decision is made, so the learner may ask again (services.refunds.request_refusal says so).
+    assert refunds.request_refusal(enrollment) is None
+    assert reverse("marketplace:request_refund", args=[enrollment.pk]) in page
 
 
 def test_only_finance_decides(emulator, learner):
@@ -261,17 +265,66 @@ def test_enrolments_without_a_purchase_are_refused(client, learner, source, mess
     assert "Request a refund" not in client.get(reverse("marketplace:my_learning")).content.decode()
 
 
-def test_someone_elses_enrolment_is_refused(client, emulator, learner):
+def test_someone_elses_enrolment_is_not_found(client, emulator, learner):
     enrollment = buy(learner)
     other = VerifiedUserFactory()
-    with pytest.raises(DomainError, match="not yours") as caught:
+    with pytest.raises(NotFoundError, match="No such enrolment") as caught:
         refunds.request_refund(other, enrollment, reason="Steal it")
-    assert caught.value.status_code == 403
+    assert caught.value.status_code == 404
     client.force_login(other)
-    page = client.get(reverse("marketplace:request_refund", args=[enrollment.pk]))
-    assert page.status_code == 403 and "not yours" in page.content.decode()
-    assert enrollment.course.title not in page.content.decode()
+    url = reverse("marketplace:request_refund", args=[enrollment.pk])
+    for page in (client.get(url), client.post(url, {"reason": "Steal it"})):
+        # The same 404 as for an enrolment that does not exist: nothing says whose it is, or that it exists.
+        assert page.status_code == 404
+        assert enrollment.course.title not in page.content.decode() and "not yours" not in page.content.decode()
+    assert client.get(reverse("marketplace:request_refund", args=[999999])).status_code == 404
     assert stripe_refunds(emulator, enrollment.payment) == []
+    assert not Refund.objects.exists() and not RefundRequest.objects.exists()
+    assert Enrollment.objects.get(pk=enrollment.pk).revoked_at is None
+
+
+def test_stripe_failure_keeps_the_failed_refund_and_access_and_can_be_retried(emulator, learner):
+    enrollment = buy(learner)
+    emulator.control.fault("error", 1, status=500, path="/v1/refunds", method="POST")
+    with pytest.raises(PaymentProviderUnavailable) as caught:
+        refunds.request_refund(learner, enrollment, reason="Not for me")
+    assert caught.value.status_code == 503 and caught.value.message
+    # billing's record of the attempt survives (our code no longer wraps it in a transaction of its own).
+    failed = Refund.objects.get(payment=enrollment.payment)
+    assert failed.status == Refund.Status.FAILED and failed.failure_message
+    assert Enrollment.objects.get(pk=enrollment.pk).revoked_at is None
+    assert stripe_refunds(emulator, enrollment.payment) == []
+
+    outcome = refunds.request_refund(learner, enrollment, reason="Not for me")
+    assert outcome.refunded and outcome.refund.status == Refund.Status.SUCCEEDED
+    assert [r.status for r in stripe_refunds(emulator, enrollment.payment)] == ["succeeded"]
+    assert sorted(Refund.objects.filter(payment=enrollment.payment).values_list("status", flat=True)) == [
+        "failed",
+        "succeeded",
+    ]
+
+
+def test_stripe_failure_on_approval_leaves_the_request_pending(emulator, learner, finance_user):
+    enrollment = buy(learner)
+    complete(learner, enrollment.course, 3)
+    request = refunds.request_refund(learner, enrollment, reason="The videos do not play").request
+    emulator.control.fault("error", 1, status=500, path="/v1/refunds", method="POST")
+    with pytest.raises(PaymentProviderUnavailable) as caught:
+        refunds.approve_refund_request(request, by=finance_user)
+    assert caught.value.status_code == 503 and caught.value.message  # shown to staff as it is
+    request.refresh_from_db()
+    assert (request.status, request.decided_by_id, request.decided_at) == ("pending", None, None)
+    assert Refund.objects.get(payment=enrollment.payment).status == Refund.Status.FAILED
+    assert Enrollment.objects.get(pk=enrollment.pk).revoked_at is None
+
+    approved = refunds.approve_refund_request(request, by=finance_user, note="Sorry about the videos.")
+    assert (approved.status, approved.decided_by_id, approved.decision_note) == (
+        "approved",
+        finance_user.pk,
+        "Sorry about the videos.",
+    )
+    assert [r.status for r in stripe_refunds(emulator, enrollment.payment)] == ["succeeded"]
+    assert Enrollment.objects.get(pk=enrollment.pk).revoked_at is not None
 
 
 def test_my_learning_shows_pending_request_with_fixed_queries(client, emulator, learner, django_assert_num_queries):
@@ -334,7 +387,9 @@ def test_api_refund_outside_policy_and_errors(emulator, learner):
     stranger = APIClient()
     stranger.force_authenticate(VerifiedUserFactory())
     refused = stranger.post(url, {"reason": "abcd"}, format="json", HTTP_IDEMPOTENCY_KEY="a5")
-    assert refused.status_code == 403 and "not yours" in refused.json()["error"]["message"]
+    # Someone else's enrolment answers exactly as one that does not exist.
+    assert refused.status_code == 404 and refused.json()["error"] == missing.json()["error"]
+    assert RefundRequest.objects.count() == 1 and stripe_refunds(emulator, enrollment.payment) == []
 
 
 # Concurrency (PostgreSQL row locks) --------------------------------------------------------

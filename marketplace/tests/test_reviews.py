@@ -87,6 +87,37 @@ def test_pro_library_learners_may_review_pro_courses(learner, instructor, pro_li
     assert created and _rating(course) == (Decimal("5.00"), 1)
 
 
+def test_a_lapsed_pro_enrolment_no_longer_allows_reviewing(learner, instructor, pro_library):
+    from django.utils import timezone
+
+    from marketplace import access
+    from marketplace.models import Enrollment, LessonProgress
+
+    from .factories import EnrollmentFactory
+
+    course = course_with_lessons(instructor=instructor, in_pro_library=True)
+    EnrollmentFactory(user=learner, course=course, source=Enrollment.Source.PRO_LIBRARY)
+    lesson = course.lessons.order_by("id").first()
+    LessonProgress.objects.create(user=learner, lesson=lesson, course=course, completed_at=timezone.now())
+    # Pro has lapsed (the learner no longer has the feature): the lessons are closed, and so are reviews.
+    assert access.course_access(learner, course).reason == "pro_lapsed"
+    eligibility = reviews.review_eligibility(learner, course)
+    assert (eligibility.allowed, eligibility.code) == (False, "not_enrolled")
+    with pytest.raises(DomainError) as exc:
+        reviews.submit_review(learner, course, 5, GOOD)
+    assert (exc.value.code, exc.value.status_code) == ("not_enrolled", 403)
+    # With Pro again, the same enrolment counts.
+    pro_library.add(learner.pk)
+    assert reviews.review_eligibility(learner, course).code == "ok"
+    assert reviews.submit_review(learner, course, 5, GOOD)[1] is True
+
+
+def test_staff_review_as_learners_do(course, staff_user):
+    assert reviews.review_eligibility(staff_user, course).code == "not_enrolled"  # seeing it is not taking it
+    _learner_with_progress(course, staff_user, user=staff_user)
+    assert reviews.review_eligibility(staff_user, course).code == "ok"
+
+
 def test_without_pro_a_pro_course_cannot_be_reviewed(learner, instructor):
     course = course_with_lessons(instructor=instructor, in_pro_library=True)
     assert reviews.review_eligibility(learner, course).code == "not_enrolled"
@@ -359,9 +390,11 @@ def test_course_page_with_reviews_has_a_fixed_query_count(client, django_assert_
         reviews.submit_review(_learner_with_progress(course, staff_user), course, 1 + n % 5, GOOD)
     viewer = _learner_with_progress(course, staff_user)
     client.force_login(viewer)
-    # session + user, course, modules, lessons, enrollment, progress, reviews, the viewer's own review
-    with django_assert_num_queries(9):
+    # session + user, course, modules, lessons, enrollment, progress, completion (asked only once a lesson
+    # is done: the page says "completed" from CourseCompletion), reviews, the viewer's own review
+    with django_assert_num_queries(10):
         response = client.get(reverse("marketplace:course_detail", args=[course.slug]))
+    assert response.context["completed"] is False
     assert len(response.context["reviews"]) == min(count, 10)
     assert "Review this course" in response.content.decode()
 
@@ -479,6 +512,34 @@ def test_api_reviews_of_unknown_or_draft_courses_are_404(api, instructor):
     assert api.get(_reviews_url(draft)).status_code == 404
     response = api.get("/api/v1/courses/999999/reviews/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_api_lists_reviews_only_of_courses_whose_page_is_visible(api, client, course, staff_user, learner):
+    from marketplace.models import Course as CourseModel
+
+    reviewer = _learner_with_progress(course, staff_user)
+    review, _ = reviews.submit_review(reviewer, course, 5, GOOD)
+    page = reverse("marketplace:course_detail", args=[course.slug])
+    for status in (CourseModel.Status.ARCHIVED, CourseModel.Status.DRAFT, CourseModel.Status.IN_REVIEW):
+        CourseModel.objects.filter(pk=course.pk).update(status=status)
+        # Anyone not enrolled: the course page is a 404, and so are its reviews.
+        api.force_authenticate(None)
+        client.logout()
+        assert client.get(page).status_code == 404
+        assert api.get(_reviews_url(course)).status_code == 404
+        api.force_authenticate(learner)
+        client.force_login(learner)
+        assert client.get(page).status_code == 404
+        assert api.get(_reviews_url(course)).status_code == 404
+        assert api.get(f"/api/v1/courses/{course.pk}/").status_code == 404
+        # Learners still enrolled, and the instructor, see both.
+        for viewer in (reviewer, course.instructor):
+            api.force_authenticate(viewer)
+            client.force_login(viewer)
+            assert client.get(page).status_code == 200
+            listed = api.get(_reviews_url(course))
+            assert listed.status_code == 200 and [r["id"] for r in listed.json()["results"]] == [review.pk]
+            assert api.get(f"/api/v1/courses/{course.pk}/").status_code == 200
 
 
 def test_api_post_requires_authentication(api, course):

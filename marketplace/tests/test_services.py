@@ -344,3 +344,26 @@ def test_markdown_is_sanitised():
     assert "<script" not in html and "javascript:" not in html
     assert 'href="https://a.example"' in html and "noopener" in html
     assert plain_text("<b>Great</b> course & more") == "Great course & more"
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "&lt;script&gt;alert(1)&lt;/script&gt;Fine",
+        "&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;Fine",
+        "&amp;amp;lt;b&amp;amp;gt;Fine",
+    ],
+)
+def test_plain_text_removes_entity_encoded_tags_for_every_caller(encoded):
+    cleaned = plain_text(encoded)
+    assert "<" not in cleaned and ">" not in cleaned
+    assert cleaned.endswith("Fine")
+    assert plain_text(cleaned) == cleaned  # stable: cleaning again changes nothing
+
+
+def test_plain_text_never_returns_a_tag_however_deep_the_encoding():
+    deep = "<b>x</b>"
+    for _ in range(15):
+        deep = deep.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    cleaned = plain_text(deep)
+    assert "<" not in cleaned and ">" not in cleaned

@@ -1,14 +1,18 @@
 """The instructor's course API (create, PATCH, submit) and the re-review rule for published courses."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import VerifiedUserFactory
+from config.errors import ConflictError, DomainError
 from marketplace import access
 from marketplace.models import Course, Enrollment, Module
-from marketplace.selectors import CatalogueFilters, catalogue
+from marketplace.selectors import CatalogueFilters, catalogue, review_queue
 from marketplace.services import courses as course_services
+from marketplace.services import purchases
 
 from .factories import CategoryFactory, CourseFactory, EnrollmentFactory, InstructorFactory, course_with_lessons
 
@@ -163,7 +167,7 @@ def _in_catalogue(course) -> bool:
     return catalogue(CatalogueFilters()).filter(pk=course.pk).exists()
 
 
-def test_editing_a_published_course_sends_it_back_to_review(instructor, reviewer):
+def test_editing_a_published_course_makes_it_a_draft_until_resubmitted_and_approved(instructor, reviewer, learner):
     course = course_with_lessons(instructor=instructor)
     enrolled = VerifiedUserFactory()
     EnrollmentFactory(user=enrolled, course=course, source=Enrollment.Source.STAFF)
@@ -171,13 +175,30 @@ def test_editing_a_published_course_sends_it_back_to_review(instructor, reviewer
     assert _in_catalogue(course)
 
     response = client_for(instructor).patch(f"{COURSES}{course.pk}/", {"price_amount": 4999}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "in_review"
+    assert response.status_code == 200 and response.json()["status"] == "draft"
     course.refresh_from_db()
-    assert course.status == Course.Status.IN_REVIEW and course.is_under_re_review
+    assert course.status == Course.Status.DRAFT and course.is_under_re_review
+    assert course.published_at == first_published and course.submitted_at is None
+    # Hidden from the catalogue and the public API, and not for sale ...
     assert not _in_catalogue(course)
     assert client_for().get(f"{COURSES}{course.pk}/").status_code == 404
-    assert access.course_access(enrolled, course).allowed  # enrolled learners keep access
-    assert not access.course_access(VerifiedUserFactory(), course).allowed
+    assert client_for(learner).get(f"{COURSES}{course.pk}/").status_code == 404
+    with pytest.raises(DomainError) as refused:
+        purchases.start_course_purchase(learner, course)
+    assert refused.value.code == "not_available"
+    assert not access.course_access(learner, course).allowed
+    # ... while enrolled learners keep their access.
+    assert access.course_access(enrolled, course).allowed
+    assert client_for(enrolled).get(f"{COURSES}{course.pk}/").status_code == 200
+
+    # Nothing reaches the reviewer until the instructor resubmits.
+    assert not review_queue().filter(pk=course.pk).exists()
+    with pytest.raises(DomainError) as not_yet:
+        course_services.approve_course(course, by=reviewer)
+    assert not_yet.value.code == "not_in_review"
+    submitted = client_for(instructor).post(f"{COURSES}{course.pk}/submit/")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "in_review"
+    assert review_queue().filter(pk=course.pk).exists()
 
     course_services.approve_course(course, by=reviewer)
     course.refresh_from_db()
@@ -187,34 +208,70 @@ def test_editing_a_published_course_sends_it_back_to_review(instructor, reviewer
 
 def test_unchanged_save_keeps_it_published_and_lessons_count(instructor):
     course = course_with_lessons(instructor=instructor)
+    updated_at = Course.objects.get(pk=course.pk).updated_at
     course_services.update_course(course, by=instructor, title=course.title, price_amount=course.price_amount)
     assert Course.objects.get(pk=course.pk).status == Course.Status.PUBLISHED
+    assert Course.objects.get(pk=course.pk).updated_at == updated_at  # not even saved
 
     lesson = course.lessons.first()
-    course_services.update_lesson(lesson, by=instructor, body="Rewritten text")
-    assert Course.objects.get(pk=course.pk).status == Course.Status.IN_REVIEW
+    saved = course_services.update_lesson(lesson, by=instructor, body="Rewritten text")
+    assert saved.course.status == Course.Status.DRAFT  # the service hands back the updated course
+    assert Course.objects.get(pk=course.pk).status == Course.Status.DRAFT
 
 
-def test_adding_a_module_to_a_published_course_needs_review(instructor):
+def test_a_new_module_of_a_published_course_can_get_its_lessons_before_review(instructor):
     course = course_with_lessons(instructor=instructor)
-    course_services.add_module(course, by=instructor, title="Bonus material")
-    assert Course.objects.get(pk=course.pk).status == Course.Status.IN_REVIEW
+    module = course_services.add_module(course, by=instructor, title="Bonus material")
+    assert module.course.status == Course.Status.DRAFT
+    assert Course.objects.get(pk=course.pk).status == Course.Status.DRAFT
     assert Module.objects.filter(course=course).count() == 3
+    # The empty module is not in front of a reviewer, and the instructor can still add its lesson.
+    with pytest.raises(DomainError) as not_ready:
+        course_services.submit_for_review(course, by=instructor)
+    assert not_ready.value.fields["course"] == ["Module “Bonus material” has no lessons: add one or delete the module."]
+    lesson = course_services.add_lesson(module, by=instructor, title="Bonus lesson", body="Extra practice.")
+    assert lesson.course.status == Course.Status.DRAFT
+    assert course_services.submit_for_review(course, by=instructor).status == Course.Status.IN_REVIEW
 
 
-def test_published_edit_that_breaks_readiness_is_refused(instructor):
+def test_a_published_edit_that_breaks_readiness_is_kept_and_blocks_resubmission(instructor):
     course = course_with_lessons(instructor=instructor)
     response = client_for(instructor).patch(f"{COURSES}{course.pk}/", {"description": "Too short"}, format="json")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "not_ready"
+    assert response.status_code == 200 and response.json()["status"] == "draft"
     course.refresh_from_db()
-    assert course.status == Course.Status.PUBLISHED and course.description != "Too short"
+    assert course.status == Course.Status.DRAFT and course.description == "Too short"
+    not_ready = client_for(instructor).post(f"{COURSES}{course.pk}/submit/")
+    assert not_ready.status_code == 400 and not_ready.json()["error"]["code"] == "not_ready"
+    assert not_ready.json()["error"]["fields"]["course"] == [
+        "Write a description of at least 50 characters so learners know what they will learn."
+    ]
+    assert Course.objects.get(pk=course.pk).status == Course.Status.DRAFT
+
+
+def test_content_of_a_course_that_was_published_cannot_be_deleted(instructor):
+    course = course_with_lessons(instructor=instructor)
+    module = course.modules.order_by("order").first()
+    lesson = module.lessons.first()
+    for status in (Course.Status.PUBLISHED, Course.Status.DRAFT, Course.Status.REJECTED):
+        Course.objects.filter(pk=course.pk).update(status=status)
+        with pytest.raises(ConflictError, match="Lessons of a course that has been published cannot be deleted"):
+            course_services.delete_lesson(lesson, by=instructor)
+        with pytest.raises(ConflictError, match="Modules of a course that has been published cannot be deleted"):
+            course_services.delete_module(module, by=instructor)
+    assert Module.objects.filter(pk=module.pk).exists() and course.lessons.filter(pk=lesson.pk).exists()
+    # A course never published is the instructor's to reshape.
+    draft = course_with_lessons(factory_class=CourseFactory, instructor=instructor)
+    draft_module = draft.modules.order_by("order").first()
+    course_services.delete_lesson(draft_module.lessons.first(), by=instructor)
+    course_services.delete_module(draft_module, by=instructor)
+    assert draft.modules.count() == 1 and draft.lessons.count() == 2
 
 
 def test_studio_pages_say_so_before_and_after_saving(client, instructor):
     course = course_with_lessons(instructor=instructor)
     client.force_login(instructor)
     edit = reverse("marketplace:studio_course_edit", args=[course.pk])
-    notice = "This course is published: saving a change sends it back to review."
+    notice = "This course is published: your first change makes it a draft again."
     assert notice in client.get(edit).content.decode()
     module = course.modules.first()
     lesson = module.lessons.first()
@@ -236,16 +293,54 @@ def test_studio_pages_say_so_before_and_after_saving(client, instructor):
     }
     response = client.post(edit, form, follow=True)
     page = response.content.decode()
-    assert "The change is waiting for review" in page
-    assert "Your changes to this published course are waiting for review" in page
+    assert "Course saved. The course is a draft again: it is hidden from the catalogue and not on sale" in page
+    assert "This course was published before and is now a draft again" in page
+    assert "Submit for review" in page and notice not in page
+    assert Course.objects.get(pk=course.pk).status == Course.Status.DRAFT
+
+    # The instructor keeps editing (a new module and its lesson) with no extra notice, then resubmits.
+    response = client.post(reverse("marketplace:studio_module_new", args=[course.pk]), {"title": "Bonus"}, follow=True)
+    assert "Module saved." in response.content.decode() and "is a draft again:" not in response.content.decode()
+    bonus = course.modules.get(title="Bonus")
+    response = client.post(
+        reverse("marketplace:studio_lesson_new", args=[course.pk, bonus.pk]),
+        {"title": "Bonus lesson", "body": "Extra practice.", "duration_minutes": 5},
+        follow=True,
+    )
+    assert "Lesson saved." in response.content.decode()
+    response = client.post(reverse("marketplace:studio_course_action", args=[course.pk, "submit"]), follow=True)
+    assert "Submitted for review" in response.content.decode()
+    assert "Your changes to this published course are waiting for review" in response.content.decode()
     assert Course.objects.get(pk=course.pk).status == Course.Status.IN_REVIEW
+
+
+@pytest.mark.parametrize("what", ["lesson", "module"])
+def test_studio_saving_needs_no_query_for_the_course_status(client, instructor, what):
+    course = course_with_lessons(instructor=instructor)
+    module = course.modules.order_by("order").first()
+    lesson = module.lessons.first()
+    client.force_login(instructor)
+    if what == "lesson":
+        url = reverse("marketplace:studio_lesson_edit", args=[course.pk, module.pk, lesson.pk])
+        form = {"title": lesson.title, "body": "Rewritten text", "duration_minutes": lesson.duration_minutes}
+    else:
+        url = reverse("marketplace:studio_module_edit", args=[course.pk, module.pk])
+        form = {"title": "Renamed module"}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, form, follow=True)
+    assert response.status_code == 200
+    assert "is a draft again: it is hidden from the catalogue" in response.content.decode()
+    # The message comes from the course the service handed back, not from re-reading its status.
+    assert not [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "marketplace_course"."status"')
+    ]
 
 
 def test_enrolled_learner_still_opens_lessons_during_re_review(client, instructor):
     course = course_with_lessons(instructor=instructor)
     learner = VerifiedUserFactory()
     EnrollmentFactory(user=learner, course=course, source=Enrollment.Source.FREE)
-    course_services.update_course(course, by=instructor, subtitle="Updated subtitle")
+    assert course_services.update_course(course, by=instructor, subtitle="Updated subtitle").status == "draft"
     lesson = course.lessons.exclude(is_preview=True).first()
     client.force_login(learner)
     assert client.get(reverse("marketplace:course_detail", args=[course.slug])).status_code == 200
