@@ -154,7 +154,11 @@ def test_a_worker_killed_mid_fulfilment_is_redelivered_and_fulfils_once(emulator
         os.kill(child, signal.SIGKILL)
 
         def succeeded():
-            return Payment.objects.filter(pk=start.payment.pk, status=Payment.Status.SUCCEEDED).exists()
+            # The handler commits the payment first and the event's status just after, so wait for both.
+            return (
+                Payment.objects.filter(pk=start.payment.pk, status=Payment.Status.SUCCEEDED).exists()
+                and StripeEvent.objects.filter(pk=event.pk, status=StripeEvent.Status.SUCCEEDED).exists()
+            )
 
         _wait_for(succeeded, 60, "the redelivered task to succeed")
         event.refresh_from_db()
