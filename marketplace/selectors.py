@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection, connections
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .models import (
@@ -55,16 +56,39 @@ def _search(queryset: QuerySet, q: str) -> tuple[QuerySet, bool]:
     return queryset, False
 
 
-# Long text a list never shows: left in the table, a search drags it through the join and sort of every match.
-LIST_DEFERRED = ["description", "search_vector", "rejection_reason"]
+# The columns a catalogue card or the list API shows, and no others: the long text (description, search
+# vector) would be dragged through the join and sort of every match, and every extra column is parsed per row.
+LIST_FIELDS = [
+    "id",
+    "slug",
+    "title",
+    "subtitle",
+    "level",
+    "language",
+    "price_amount",
+    "currency",
+    "in_pro_library",
+    "status",
+    "rating_average",
+    "rating_count",
+    "enrollment_count",
+    "published_at",
+    "category__id",
+    "category__slug",
+    "category__name",
+    "instructor__id",
+    "instructor__display_name",
+    "instructor__email",
+]
+
+
+def _list_queryset() -> QuerySet[Course]:
+    return Course.objects.select_related("category", "instructor").only(*LIST_FIELDS)
 
 
 def catalogue(filters: CatalogueFilters) -> QuerySet[Course]:
-    queryset = (
-        Course.objects.filter(status=Course.Status.PUBLISHED)
-        .select_related("category", "instructor")
-        .defer(*LIST_DEFERRED)
-    )
+    """Published courses matching the filters, in the order asked. Page it with CataloguePaginator."""
+    queryset = _list_queryset().filter(status=Course.Status.PUBLISHED)
     ranked = False
     if filters.q.strip():
         queryset, ranked = _search(queryset, filters.q.strip())
@@ -88,6 +112,64 @@ def catalogue(filters: CatalogueFilters) -> QuerySet[Course]:
     if order is None:  # "relevance" or nothing: best match first when searching, else most popular
         order = ["-rank", "-id"] if ranked else SORTS["popular"]
     return queryset.order_by(*order)
+
+
+class CataloguePaginator(Paginator):
+    """Pages the catalogue in two queries, whatever the page.
+
+    A full-text search (PostgreSQL) first asks for the page's ids with the number of matches beside them,
+    then fetches those courses with their category and instructor. The usual COUNT and page query would
+    each read every matching row, and the page query would join category and instructor to all of them
+    before sorting by rank: with 10,000 courses and a common word that was three times the database time.
+    The first query ranks the matches in a subquery fenced by OFFSET 0 so that only (id, sort keys) reach
+    COUNT(*) OVER () and the sort; left to itself PostgreSQL carries each row's whole search vector through
+    the window. Other lists, and an empty or out-of-range page, count and slice as Django's Paginator does.
+    """
+
+    def page(self, number):
+        query = getattr(self.object_list, "query", None)
+        if query is None or "rank" not in query.annotations or "count" in self.__dict__:
+            return super().page(number)
+        order = list(query.order_by)
+        if not order or not all(isinstance(key, str) for key in order):
+            return super().page(number)
+        bottom = (self._page_number(number) - 1) * self.per_page
+        hits = self._ranked_ids(order, offset=bottom, limit=self.per_page + self.orphans)
+        if not hits:
+            return super().page(number)  # counts, then answers an empty first page or raises EmptyPage
+        self.count = hits[0][1]  # Paginator.count is a cached_property
+        number = self.validate_number(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        # The same query narrowed to the page's ids: the primary key finds them, and a course unpublished
+        # between the two queries drops out of the page rather than showing.
+        rows = list(self.object_list.filter(pk__in=[pk for pk, _total in hits[: top - bottom]]))
+        return self._get_page(rows, number, self)
+
+    def _ranked_ids(self, order: list[str], offset: int, limit: int) -> list[tuple[int, int]]:
+        """[(id, number of matches)] for one page, in the queryset's order (plain field names, as SORTS)."""
+        inner = self.object_list.order_by().values_list("pk", *(key.lstrip("-") for key in order))
+        sql, params = inner.query.sql_with_params()
+        columns = ", ".join(f"c{i}" for i in range(len(order) + 1))
+        order_by = ", ".join(f"c{i} {'DESC' if key.startswith('-') else 'ASC'}" for i, key in enumerate(order, 1))
+        # Only Django's compiled SQL (its values stay parameters), column numbers and ASC/DESC go into the text.
+        statement = f"SELECT c0, COUNT(*) OVER () FROM ({sql} OFFSET 0) AS hits({columns}) ORDER BY {order_by}"  # noqa: S608
+        with connections[self.object_list.db].cursor() as cursor:
+            cursor.execute(statement + " LIMIT %s OFFSET %s", [*params, limit, offset])
+            return cursor.fetchall()
+
+    def _page_number(self, number) -> int:
+        """validate_number's checks that need no count."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
 
 
 def categories() -> QuerySet[Category]:

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -51,7 +50,7 @@ def catalogue(request):
     form = CatalogueForm(request.GET)
     # An invalid filter (e.g. a price of "abc") is shown on the form; the list then ignores the filters.
     filters = form.filters() if form.is_valid() else CatalogueFilters()
-    page = Paginator(selectors.catalogue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.CataloguePaginator(selectors.catalogue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

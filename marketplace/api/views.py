@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from config.api import Pagination
 from config.errors import NotFoundError
 from config.schema import error_responses
 
@@ -20,6 +21,11 @@ from .serializers import (
     LessonCompleteResponseSerializer,
     PurchaseResponseSerializer,
 )
+
+
+class CataloguePagination(Pagination):
+    django_paginator_class = selectors.CataloguePaginator
+
 
 CATALOGUE_PARAMETERS = [
     OpenApiParameter("q", str, description="Full-text search in title, subtitle and description."),
@@ -45,6 +51,7 @@ class CourseListView(studio.CourseCreateMixin, generics.ListAPIView):
     serializer_class = CourseListSerializer
     permission_classes = [permissions.AllowAny]
     filter_backends: list = []
+    pagination_class = CataloguePagination
 
     def get_queryset(self):
         query = CatalogueQuerySerializer(data=self.request.query_params)
