@@ -14,6 +14,7 @@ SUBJECTS = {
     "refund_request_received": "We received your refund request for “{title}”",
     "refund_approved": "Your refund for “{title}” is approved",
     "refund_declined": "About your refund request for “{title}”",
+    "payout_sent": "Lyceum sent you {amount}",
 }
 
 
@@ -22,7 +23,7 @@ def send_now(kind: str, to, context: dict) -> None:
         return
     context = {"user": to, "site_url": settings.SITE_URL, **context}
     title = getattr(context.get("course"), "title", "")
-    subject = SUBJECTS[kind].format(title=title)
+    subject = SUBJECTS[kind].format(title=title, amount=context.get("amount", ""))
     text = render_to_string(f"marketplace/emails/{kind}.txt", context)
     html = render_to_string(f"marketplace/emails/{kind}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to.email])

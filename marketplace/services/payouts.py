@@ -29,8 +29,10 @@ from django.utils import timezone
 from billing import connect, gateway
 from billing.errors import PaymentError
 from billing.models import ConnectedAccount
+from billing.money import format_money
 from config.errors import ConflictError
 
+from .. import emails
 from ..models import EarningsEntry, InstructorBalance, Payout
 from .earnings import locked_balance, post_entry
 
@@ -96,6 +98,10 @@ def _mark_paid(payout: Payout, transfer: dict) -> Payout:
     payout.paid_at = timezone.now()
     payout.last_error = ""
     payout.save(update_fields=["attempts", "status", "stripe_transfer_id", "paid_at", "last_error", "updated_at"])
+    # Once per payout: only the run holding the payout's lock gets here, and a paid payout is never sent again.
+    emails.send_after_commit(
+        "payout_sent", payout.instructor, payout=payout, amount=format_money(payout.amount, payout.currency)
+    )
     return payout
 
 

@@ -48,10 +48,15 @@ def balance_of(instructor) -> InstructorBalance:
     return InstructorBalance.objects.get(instructor=instructor, currency="usd")
 
 
-def test_available_balance_is_paid_out_once(emulator, instructor):
+def payout_emails(mailoutbox, instructor) -> list:
+    return [m for m in mailoutbox if m.to == [instructor.email] and m.subject.startswith("Lyceum sent you")]
+
+
+def test_available_balance_is_paid_out_once(emulator, instructor, mailoutbox, django_capture_on_commit_callbacks):
     sell_and_release(instructor)
     account = onboarded(emulator, instructor)
-    assert tasks.pay_out_instructors.delay().get() == "1 paid, 0 failed, 0 skipped"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.pay_out_instructors.delay().get() == "1 paid, 0 failed, 0 skipped"
 
     payout = Payout.objects.get()
     assert (payout.status, payout.amount, payout.currency, payout.attempts) == ("paid", 1399, "usd", 1)
@@ -65,9 +70,17 @@ def test_available_balance_is_paid_out_once(emulator, instructor):
     assert balance_of(instructor).available == 0
     assert EarningsEntry.objects.get(kind="payout").amount == -1399
 
-    assert payouts.pay_out_instructors().summary() == "0 paid, 0 failed, 0 skipped"
+    [email] = payout_emails(mailoutbox, instructor)
+    assert email.subject == "Lyceum sent you $13.99"
+    html = email.alternatives[0][0]
+    for body in (email.body, html):
+        assert "$13.99" in body and payout.stripe_transfer_id in body and "/studio/payouts/" in body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payouts.pay_out_instructors().summary() == "0 paid, 0 failed, 0 skipped"
     assert Payout.objects.count() == 1 and len(transfers(emulator, account)) == 1
     assert earnings.verify_balances()[1] == []
+    assert len(payout_emails(mailoutbox, instructor)) == 1  # nothing new paid, nothing new said
 
 
 def test_nothing_goes_to_an_account_that_cannot_receive(emulator, instructor):
@@ -94,12 +107,15 @@ def test_balances_below_the_minimum_wait(emulator, instructor, settings):
     assert Payout.objects.get().amount == 2798
 
 
-def test_stripe_failure_marks_the_payout_failed_and_the_next_run_retries_it(emulator, instructor):
+def test_stripe_failure_marks_the_payout_failed_and_the_next_run_retries_it(
+    emulator, instructor, mailoutbox, django_capture_on_commit_callbacks
+):
     sell_and_release(instructor)
     account = onboarded(emulator, instructor)
     emulator.control.fault("error", 1, status=500, path="/v1/transfers", method="POST")
 
-    run = payouts.pay_out_instructors()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payouts.pay_out_instructors()
     payout = Payout.objects.get()
     assert run.failed == [payout.pk]
     assert (payout.status, payout.attempts) == ("failed", 1)
@@ -107,12 +123,15 @@ def test_stripe_failure_marks_the_payout_failed_and_the_next_run_retries_it(emul
     assert transfers(emulator, account) == []
     # The money stays with the failed payout (not paid, not available to a second payout).
     assert balance_of(instructor).available == 0
+    assert payout_emails(mailoutbox, instructor) == []  # no "we sent you" for money that did not go
 
-    run = payouts.pay_out_instructors()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payouts.pay_out_instructors()
     payout.refresh_from_db()
     assert run.paid == [payout.pk]
     assert (payout.status, payout.attempts, payout.last_error) == ("paid", 2, "")
     assert len(transfers(emulator, account)) == 1 and Payout.objects.count() == 1
+    assert len(payout_emails(mailoutbox, instructor)) == 1
 
 
 def test_a_transfer_whose_answer_was_lost_is_found_and_recorded_never_sent_twice(emulator, instructor):
@@ -219,7 +238,7 @@ def test_refund_after_payout_becomes_debt_repaid_by_the_next_sale(emulator, inst
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_pay_out_once(emulator, instructor):
+def test_concurrent_runs_pay_out_once(emulator, instructor, mailoutbox):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     sell_and_release(instructor)
@@ -246,6 +265,7 @@ def test_concurrent_runs_pay_out_once(emulator, instructor):
     assert len(transfers(emulator, account)) == 1
     assert balance_of(instructor).available == 0
     assert earnings.verify_balances()[1] == []
+    assert len(payout_emails(mailoutbox, instructor)) == 1
 
 
 # Onboarding ---------------------------------------------------------------------------------
