@@ -88,6 +88,15 @@ def balances(instructor) -> list[InstructorBalance]:
     return list(InstructorBalance.objects.filter(instructor=instructor).order_by("currency"))
 
 
+def open_payouts(instructor) -> list[Payout]:
+    """Payouts whose money has left the available balance but not yet reached Stripe (at most one per currency)."""
+    return list(
+        Payout.objects.filter(instructor=instructor, status__in=(Payout.Status.PENDING, Payout.Status.FAILED)).order_by(
+            "currency"
+        )
+    )
+
+
 def recent_payouts(instructor, limit: int = RECENT_PAYOUTS) -> list[Payout]:
     return list(Payout.objects.filter(instructor=instructor).order_by("-created_at", "-id")[:limit])
 

@@ -45,12 +45,16 @@ def earnings_sales_csv(request):
 @instructor_required
 def payouts_page(request):
     account = connect.account_for(request.user)
+    balances = earnings_selectors.balances(request.user)
+    # The minimum is a number of minor units in each currency the instructor earns in.
+    currencies = [balance.currency for balance in balances] or ["usd"]
     context = {
         "account": account,
         "payouts_enabled": earnings_selectors.payouts_enabled(account),
         "payouts": earnings_selectors.recent_payouts(request.user, limit=50),
-        "balances": earnings_selectors.balances(request.user),
-        "minimum": format_money(settings.PAYOUT_MINIMUM_CENTS, "usd"),
+        "balances": balances,
+        "open_payouts": earnings_selectors.open_payouts(request.user),
+        "minimum": " / ".join(format_money(settings.PAYOUT_MINIMUM_CENTS, currency) for currency in currencies),
     }
     return render(request, "marketplace/studio/payouts.html", context)
 

@@ -179,7 +179,7 @@ def request_refund(user, enrollment: Enrollment, *, reason: str, now: datetime |
     return RefundOutcome(
         refunded=True,
         refund=refund,
-        message=f"Your refund for “{course.title}” has been issued. It reaches your card in a few days.",
+        message=f"Your refund for “{course.title}” has been issued. It usually reaches your card within 5–10 business days.",
     )
 
 

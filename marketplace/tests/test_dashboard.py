@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import VerifiedUserFactory
 from billing.services import apply_checkout_session, refund_payment
 from billing.testing import CARD_OK, pay
-from marketplace.models import Sale
+from marketplace.models import InstructorBalance, Sale
 from marketplace.services import earnings, payouts, purchases
 
 from .factories import course_with_lessons
@@ -128,6 +128,41 @@ def test_payouts_page_lists_payouts(client, emulator, instructor, sold):
     assert body["payouts_enabled"] is True
     [payout] = body["recent_payouts"]
     assert (payout["amount"], payout["currency"], payout["status"]) == (1399, "usd", "paid")
+
+
+def test_payouts_page_says_where_held_money_is(client, emulator, instructor, sold):
+    """A payout whose transfer failed holds its money out of available: the page says so, and that it is retried."""
+    from billing import connect
+
+    account = connect.get_or_create_account(instructor)
+    emulator.control.complete_onboarding(account.stripe_account_id)
+    connect.refresh_account(account)
+    emulator.control.fault("error", 1, status=500, path="/v1/transfers", method="POST")
+    payouts.pay_out_instructors()
+    client.force_login(instructor)
+
+    page = client.get(reverse("marketplace:studio_payouts")).content.decode()
+    assert "USD: $0.00 available" in page
+    assert "$13.99 is held for a payout we could not send yet" in page
+    assert "Not sent yet: we try again daily." in page
+
+    payouts.pay_out_instructors()  # the next run sends it
+    page = client.get(reverse("marketplace:studio_payouts")).content.decode()
+    assert "held for a payout" not in page and "Not sent yet" not in page
+
+
+def test_payouts_page_states_the_minimum_in_each_currency_earned(client, emulator, instructor):
+    client.force_login(instructor)
+    assert "once they reach" not in client.get(reverse("marketplace:studio_payouts")).content.decode()
+    from billing import connect
+
+    account = connect.get_or_create_account(instructor)
+    emulator.control.complete_onboarding(account.stripe_account_id)
+    connect.refresh_account(account)
+    assert "once they reach $10.00." in client.get(reverse("marketplace:studio_payouts")).content.decode()
+    for currency in ("usd", "eur"):  # an instructor who also earns in euros
+        InstructorBalance.objects.create(instructor=instructor, currency=currency)
+    assert "once they reach €10.00 / $10.00." in client.get(reverse("marketplace:studio_payouts")).content.decode()
 
 
 # API -----------------------------------------------------------------------------------------

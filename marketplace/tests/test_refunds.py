@@ -117,6 +117,7 @@ def test_refund_page_explains_policy_and_refunds_on_confirm(client, emulator, le
     assert "Our refund policy" in html and "no more than 30 days ago" in html and "no more than 30%" in html
     assert "inside the policy" in html and "Confirm the refund" in html
     assert '<label for="id_reason">' in html and "style=" not in html
+    assert "<dt>Bought</dt><dd>today</dd>" in html  # not "0 days ago"
 
     empty = client.post(url, {"reason": ""})
     assert empty.status_code == 200 and "This field is required." in empty.content.decode()
@@ -124,7 +125,7 @@ def test_refund_page_explains_policy_and_refunds_on_confirm(client, emulator, le
 
     response = client.post(url, {"reason": "Changed my mind"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("marketplace:my_learning")
-    assert "has been issued" in response.content.decode()
+    assert "has been issued. It usually reaches your card within 5–10 business days." in response.content.decode()
     assert [r.status for r in stripe_refunds(emulator, enrollment.payment)] == ["succeeded"]
     assert Enrollment.objects.get(pk=enrollment.pk).revoked_at is not None
 
