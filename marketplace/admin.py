@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .admin_actions import run_on_each, with_reason
-from .forms import DeclineRefundForm, HideReviewForm, RejectCourseForm
+from .forms import ApproveRefundForm, DeclineRefundForm, HideReviewForm, RejectCourseForm
 from .models import (
     Category,
     Course,
@@ -293,7 +293,7 @@ class RefundRequestAdmin(admin.ModelAdmin):
         "user", "enrollment", "payment", "amount", "reason", "policy_note", "status", "decided_by",
         "decision_note", "decided_at", "created_at",
     ]  # fmt: skip
-    actions = ["approve", "decline"]
+    actions = ["approve", "approve_with_note", "decline"]
 
     def has_add_permission(self, request):
         return False
@@ -325,6 +325,22 @@ class RefundRequestAdmin(admin.ModelAdmin):
     @admin.action(description="Approve and refund in full (e-mails the learner)", permissions=["change"])
     def approve(self, request, queryset):
         self._run(request, queryset, refund_services.approve_refund_request, "approved and refunded")
+
+    @admin.action(description="Approve and refund with a note… (e-mails the learner)", permissions=["change"])
+    def approve_with_note(self, request, queryset):
+        return with_reason(
+            self,
+            request,
+            queryset.select_related("user", "enrollment__course"),
+            form_class=ApproveRefundForm,
+            title="Approve refund requests",
+            intro="These learners are refunded in full, lose access to the course and receive your note by e-mail:",
+            describe=lambda item: f"{item.user} — {item.enrollment.course.title} ({item.get_status_display()})",
+            submit="Approve and refund",
+            apply=lambda data: self._run(
+                request, queryset, refund_services.approve_refund_request, "approved and refunded", note=data["note"]
+            ),
+        )
 
     @admin.action(description="Decline with a note… (e-mails the learner)", permissions=["change"])
     def decline(self, request, queryset):

@@ -172,6 +172,15 @@ class RefundRequestForm(forms.Form):
     )
 
 
+class ApproveRefundForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        label="Note to the learner",
+        help_text="Sent to the learner with the approval (up to 2000 characters).",
+    )
+
+
 class DeclineRefundForm(forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),

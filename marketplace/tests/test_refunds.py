@@ -198,6 +198,34 @@ def test_staff_approve_in_admin_refunds(client, emulator, learner, finance_user,
     assert len(stripe_refunds(emulator, enrollment.payment)) == 1
 
 
+def test_staff_approve_with_a_note_in_admin(
+    client, emulator, learner, finance_user, django_capture_on_commit_callbacks
+):
+    enrollment = buy(learner)
+    complete(learner, enrollment.course, 3)
+    request = refunds.request_refund(learner, enrollment, reason="The videos do not play").request
+    mail.outbox.clear()
+
+    client.force_login(finance_user)
+    changelist = reverse("admin:marketplace_refundrequest_changelist")
+    selected = {"action": "approve_with_note", "_selected_action": [request.pk]}
+    form = client.post(changelist, selected)
+    assert form.status_code == 200 and "Note to the learner" in form.content.decode()
+    empty = client.post(changelist, {**selected, "apply": "1", "note": ""})
+    assert "This field is required." in empty.content.decode()
+    assert stripe_refunds(emulator, enrollment.payment) == []  # nothing happens until the note is given
+
+    note = "Sorry about the videos: we have told the instructor."
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(changelist, {**selected, "apply": "1", "note": note}, follow=True)
+    assert "1 request(s) approved and refunded." in done.content.decode()
+    request.refresh_from_db()
+    assert (request.status, request.decision_note, request.decided_by_id) == ("approved", note, finance_user.pk)
+    assert [(r.amount, r.status) for r in stripe_refunds(emulator, enrollment.payment)] == [(1999, "succeeded")]
+    [approved] = [m for m in mail.outbox if m.subject == f"Your refund for “{enrollment.course.title}” is approved"]
+    assert f"Our team wrote: {note}" in approved.body and note in approved.alternatives[0][0]
+
+
 def test_staff_decline_keeps_enrollment_and_tells_the_learner(
     client, emulator, learner, finance_user, django_capture_on_commit_callbacks
 ):
