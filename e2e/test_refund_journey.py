@@ -111,6 +111,8 @@ def test_refund_inside_the_policy_is_immediate_and_closes_the_lessons(
     expect(page.get_by_text(f"Your refund for “{bought.title}” has been issued.")).to_be_visible()
     expect(card_of(page, bought.title)).to_have_count(0)
     expect(page.get_by_text("You are not enrolled in any course yet.")).to_be_visible()
+    refunded = page.get_by_role("region", name="Refunded")
+    expect(refunded).to_contain_text(f"{bought.title}: $19.99 refunded on")
 
     # 4. A lesson now explains how to get access (a 403 page, not an error).
     lesson = Lesson.objects.get(course=bought, order=1)
@@ -191,7 +193,9 @@ def test_refund_outside_the_policy_is_decided_by_finance_in_admin(
     page.goto(f"{base}/learning/")
     expect(page.get_by_role("heading", name="My learning")).to_be_visible()
     expect(card_of(page, bought.title)).to_have_count(0)
-    page.goto(f"{base}/billing/payments/")
+    expect(page.get_by_role("region", name="Refunded")).to_contain_text(f"{bought.title}: $24.99 refunded on")
+    page.get_by_role("link", name="Your payments").click()
+    expect(page).to_have_url(f"{base}/billing/payments/")
     payment_row = page.get_by_role("row", name=re.compile(re.escape(bought.title)))
     expect(payment_row).to_contain_text("Refunded")
     expect(payment_row).to_contain_text("refunded $24.99")

@@ -1,11 +1,15 @@
 """Reads: every page and endpoint asks here, with a fixed number of queries whatever the list length."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, connections
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from billing.models import Payment
 
 from .models import (
     Category,
@@ -273,6 +277,26 @@ def learning_with_refund_status(user) -> QuerySet[Enrollment]:
             refund_note=Subquery(latest.values("decision_note")[:1]),
             has_pending_refund=Exists(requests.filter(status=RefundRequest.Status.PENDING)),
         )
+    )
+
+
+REFUNDED_SHOWN_DAYS = 90
+
+
+def recently_refunded(user, *, now=None) -> list[Enrollment]:
+    """Purchases refunded in the last REFUNDED_SHOWN_DAYS days, newest first, for My learning: a course the
+    learner was refunded for leaves their list, and this says where it went. A course bought again is left out."""
+    since = (now or timezone.now()) - timedelta(days=REFUNDED_SHOWN_DAYS)
+    bought_again = Enrollment.objects.filter(user=user, course=OuterRef("course"), revoked_at__isnull=True)
+    return list(
+        Enrollment.objects.filter(
+            user=user,
+            revoked_at__gte=since,
+            payment__status__in=(Payment.Status.REFUNDED, Payment.Status.PARTIALLY_REFUNDED),
+        )
+        .exclude(Exists(bought_again))
+        .select_related("course", "payment")
+        .order_by("-revoked_at", "-id")
     )
 
 

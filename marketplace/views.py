@@ -317,7 +317,9 @@ def my_learning(request):
         }
         for e in enrollments
     ]
-    return render(request, "marketplace/my_learning.html", {"rows": rows})
+    return render(
+        request, "marketplace/my_learning.html", {"rows": rows, "refunded": selectors.recently_refunded(request.user)}
+    )
 
 
 @login_required

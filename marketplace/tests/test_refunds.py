@@ -167,6 +167,25 @@ def test_more_than_thirty_percent_goes_to_staff(emulator, learner):
     assert stripe_refunds(emulator, enrollment.payment) == []
 
 
+def test_my_learning_lists_recent_refunds_until_the_course_is_bought_again(client, emulator, learner):
+    first, second = buy(learner), buy(learner)
+    refunds.request_refund(learner, first, reason="Not for me")
+    client.force_login(learner)
+    page = client.get(reverse("marketplace:my_learning")).content.decode()
+    assert '<h2 id="refunded-heading">Refunded</h2>' in page
+    assert f"{first.course.title}</a>: $19.99 refunded on" in page and reverse("billing:payment_history") in page
+    assert f"{second.course.title}</a>: $19.99 refunded" not in page  # still enrolled, not refunded
+
+    again = purchases.start_course_purchase(learner, first.course)  # bought again: back in the list
+    assert pay(again.url, CARD_OK).ok
+    apply_checkout_session(again.payment.stripe_checkout_session_id)
+    assert "refunded-heading" not in client.get(reverse("marketplace:my_learning")).content.decode()
+
+    Enrollment.objects.filter(course=first.course, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    Enrollment.objects.filter(course=first.course).update(revoked_at=timezone.now() - timedelta(days=91))
+    assert "refunded-heading" not in client.get(reverse("marketplace:my_learning")).content.decode()  # long ago
+
+
 def test_staff_approve_in_admin_refunds(client, emulator, learner, finance_user, django_capture_on_commit_callbacks):
     enrollment = buy(learner)
     complete(learner, enrollment.course, 3)
@@ -363,8 +382,8 @@ def test_my_learning_shows_pending_request_with_fixed_queries(client, emulator, 
     for _ in range(3):
         EnrollmentFactory(user=learner, source=Enrollment.Source.FREE)
     client.force_login(learner)
-    with django_assert_num_queries(5):  # session, user, enrolments (with refund status), progress, completions
-        page = client.get(reverse("marketplace:my_learning")).content.decode()
+    with django_assert_num_queries(6):  # session, user, enrolments (with refund status), progress, completions,
+        page = client.get(reverse("marketplace:my_learning")).content.decode()  # recent refunds
     assert "Refund requested: our team will e-mail you their decision." in page
     assert reverse("marketplace:request_refund", args=[pending.pk]) not in page
 

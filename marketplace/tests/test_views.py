@@ -155,7 +155,7 @@ def test_my_learning_queries_are_fixed(client, learner, staff_user, django_asser
     for _ in range(3):
         learning.grant_enrollment(learner, course_with_lessons(modules=1, lessons=2), by=staff_user)
     client.force_login(learner)
-    with django_assert_num_queries(5):  # session, user, enrolments, progress counts, completions
+    with django_assert_num_queries(6):  # session, user, enrolments, progress counts, completions, refunded
         assert client.get(reverse("marketplace:my_learning")).status_code == 200
 
 
