@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.apps import apps as django_apps
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from billing.models import ConnectedAccount
@@ -127,6 +128,8 @@ def test_connect_a_payout_account_and_get_paid(
     assert (payout.status, payout.amount, payout.currency) == ("paid", 2099, "usd")
     [transfer] = stripe_transfers(emulator, account.stripe_account_id)
     assert (transfer.id, transfer.amount, transfer.currency) == (payout.stripe_transfer_id, 2099, "usd")
+    [email] = [m for m in mail.outbox if m.subject.startswith("Lyceum sent you")]  # one e-mail for one payout
+    assert (email.to, email.subject) == ([instructor.email], f"Lyceum sent you {SHARE}")
 
     page.reload()
     history = page.get_by_role("region", name="Payout history")

@@ -3,7 +3,7 @@
 A learner buys a course through the emulator's hosted Checkout and asks for a refund from My learning:
 inside the policy (30 days, no more than 30% of the lessons) it is refunded at once and the lessons close.
 For a second course, after more than 30% of its lessons, the request goes to staff: a Finance staff member
-approves it in admin and the learner's payments then show it refunded.
+approves it in admin with a note and the learner's payments then show it refunded.
 """
 
 import importlib
@@ -26,6 +26,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # The lesson page for a learner without access answers 403 on purpose (it explains how to get access);
 # Chromium reports any 4xx document as a console error, so only that one is expected.
 NO_ACCESS_STATUS = "status of 403"
+
+
+NOTE = "The videos were broken that week: sorry, and thank you for telling us."
 
 
 def course(title: str, price: int, lessons: int) -> Course:
@@ -182,8 +185,11 @@ def test_refund_outside_the_policy_is_decided_by_finance_in_admin(
     row = page.get_by_role("row", name=re.compile(re.escape(bought.title)))
     expect(row).to_contain_text("$24.99")
     row.get_by_role("checkbox").check()
-    page.get_by_label("Action:").select_option("approve")
+    page.get_by_label("Action:").select_option("approve_with_note")
     page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Approve refund requests")).to_be_visible()
+    page.get_by_label("Note to the learner").fill(NOTE)
+    page.get_by_role("button", name="Approve and refund").click()
     expect(page.get_by_text("1 request(s) approved and refunded.")).to_be_visible()
     page.get_by_role("link", name="All").first.click()
     expect(page.get_by_role("row", name=re.compile(re.escape(bought.title)))).to_contain_text("Approved")
@@ -210,5 +216,6 @@ def test_refund_outside_the_policy_is_decided_by_finance_in_admin(
         (Refund.Source.STAFF, Refund.Status.SUCCEEDED, 2499)
     ]
     assert [(r.amount, r.status) for r in stripe_refunds(shop["emulator"], payment)] == [(2499, "succeeded")]
-    assert f"Your refund for “{bought.title}” is approved" in [m.subject for m in mail.outbox]
+    [approved] = [m for m in mail.outbox if m.subject == f"Your refund for “{bought.title}” is approved"]
+    assert f"Our team wrote: {NOTE}" in approved.body
     assert console_errors == []

@@ -32,4 +32,7 @@ def send_now(kind: str, to, context: dict) -> None:
 
 
 def send_after_commit(kind: str, to, **context) -> None:
-    transaction.on_commit(lambda: send_now(kind, to, context))
+    """Send once the caller's transaction commits. robust: a mail server that refuses is logged (with the
+    traceback, so Sentry sees it) and never turns a committed payout, refund or decision into an error, nor
+    stops a batch (a payout run) half-way."""
+    transaction.on_commit(lambda: send_now(kind, to, context), robust=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, connections
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from billing.models import Payment
@@ -130,12 +131,18 @@ class CataloguePaginator(Paginator):
     the window. Other lists, and an empty or out-of-range page, count and slice as Django's Paginator does.
     """
 
+    def get_page(self, number):
+        """Django's get_page (nonsense → the first page, too far → the last), without its up-front COUNT."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
     def page(self, number):
-        query = getattr(self.object_list, "query", None)
-        if query is None or "rank" not in query.annotations or "count" in self.__dict__:
-            return super().page(number)
-        order = list(query.order_by)
-        if not order or not all(isinstance(key, str) for key in order):
+        order = self._one_pass_order()
+        if order is None:
             return super().page(number)
         bottom = (self._page_number(number) - 1) * self.per_page
         hits = self._ranked_ids(order, offset=bottom, limit=self.per_page + self.orphans)
@@ -151,10 +158,31 @@ class CataloguePaginator(Paginator):
         rows = list(self.object_list.filter(pk__in=[pk for pk, _total in hits[: top - bottom]]))
         return self._get_page(rows, number, self)
 
+    def _one_pass_order(self) -> list[str] | None:
+        """The ordering, when the object list is a ranked search this paginator can page in one pass: a plain
+        model queryset (not values, not sliced or combined), ordered by the rank and local columns, not yet
+        counted. Otherwise None, and Django's Paginator does the work."""
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if (
+            query is None
+            or "count" in self.__dict__
+            or "rank" not in query.annotations
+            or queryset._iterable_class is not ModelIterable
+            or query.is_sliced
+            or query.combinator
+        ):
+            return None
+        order = list(query.order_by)
+        columns = {f.name for f in queryset.model._meta.concrete_fields if not f.is_relation} | {"pk", "rank"}
+        if not order or not all(isinstance(key, str) and key.lstrip("-") in columns for key in order):
+            return None
+        return order
+
     def _ranked_ids(self, order: list[str], offset: int, limit: int) -> list[tuple[int, int]]:
         """[(id, number of matches)] for one page, in the queryset's order (plain field names, as SORTS)."""
         inner = self.object_list.order_by().values_list("pk", *(key.lstrip("-") for key in order))
-        sql, params = inner.query.sql_with_params()
+        sql, params = inner.query.get_compiler(using=self.object_list.db).as_sql()
         columns = ", ".join(f"c{i}" for i in range(len(order) + 1))
         order_by = ", ".join(f"c{i} {'DESC' if key.startswith('-') else 'ASC'}" for i, key in enumerate(order, 1))
         # Only Django's compiled SQL (its values stay parameters), column numbers and ASC/DESC go into the text.

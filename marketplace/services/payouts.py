@@ -110,7 +110,10 @@ def send_payout(payout_id: int, *, account: ConnectedAccount | None = None) -> P
     cannot receive. `account` is the instructor's connected account when the caller already has it."""
     with transaction.atomic():
         payout = (
-            Payout.objects.select_for_update(skip_locked=True).filter(pk=payout_id, status__in=OPEN_STATUSES).first()
+            Payout.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("instructor")
+            .filter(pk=payout_id, status__in=OPEN_STATUSES)
+            .first()
         )
         if payout is None:
             return None

@@ -134,6 +134,30 @@ def test_the_plain_catalogue_still_counts_and_slices(catalogue, django_assert_nu
         assert len(page.object_list) == 7
 
 
+def test_other_querysets_get_djangos_paging(catalogue):
+    """values(), a slice or an ordering the one pass cannot express: the same answer as Django's Paginator."""
+    search = selectors.catalogue(CatalogueFilters(q="python"))
+    for queryset in (
+        search.values("id", "title", "rank"),
+        search[:12],
+        search.order_by("category", "-id"),  # a relation: Django orders by the category's Meta.ordering
+    ):
+        ours, expected = CataloguePaginator(queryset, 5), Paginator(queryset, 5)
+        assert list(ours.page(2).object_list) == list(expected.page(2).object_list)
+        assert ours.count == expected.count
+
+
+def test_the_web_catalogue_pages_a_search_in_one_pass(catalogue, client, django_assert_num_queries):
+    with django_assert_num_queries(3) as queries:  # ids with the count, the courses, the categories
+        response = client.get("/courses/", {"q": "python", "page": 2})
+    assert response.status_code == 200 and "23 courses" in response.content.decode()
+    assert "COUNT(*) OVER ()" in queries.captured_queries[0]["sql"]
+    assert not any('"__count"' in query["sql"] for query in queries.captured_queries)
+    # get_page's forgiveness is kept: nonsense is the first page, too far the last.
+    assert client.get("/courses/", {"q": "python", "page": "x"}).context["page"].number == 1
+    assert client.get("/courses/", {"q": "python", "page": 99}).context["page"].number == 2
+
+
 def test_the_api_and_the_page_page_through_a_search(catalogue, client, django_assert_num_queries):
     with django_assert_num_queries(2):
         body = client.get("/api/v1/courses/", {"q": "python", "page": 3, "page_size": 10}).json()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import VerifiedUserFactory
+from billing.models import ConnectedAccount
 from billing.services import apply_checkout_session, refund_payment
 from billing.testing import CARD_OK, pay
 from marketplace.models import InstructorBalance, Sale
@@ -145,6 +146,13 @@ def test_payouts_page_says_where_held_money_is(client, emulator, instructor, sol
     assert "USD: $0.00 available" in page
     assert "$13.99 is held for a payout we could not send yet" in page
     assert "Not sent yet: we try again daily." in page
+
+    # While the account cannot receive, the page does not promise a daily retry.
+    ConnectedAccount.objects.filter(pk=account.pk).update(payouts_enabled=False)
+    page = client.get(reverse("marketplace:studio_payouts")).content.decode()
+    assert "$13.99 is held for a payout that waits for your payout account" in page
+    assert "Not sent yet: waits for your payout account." in page and "we try again daily" not in page
+    ConnectedAccount.objects.filter(pk=account.pk).update(payouts_enabled=True)
 
     payouts.pay_out_instructors()  # the next run sends it
     page = client.get(reverse("marketplace:studio_payouts")).content.decode()

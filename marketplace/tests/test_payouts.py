@@ -107,6 +107,30 @@ def test_balances_below_the_minimum_wait(emulator, instructor, settings):
     assert Payout.objects.get().amount == 2798
 
 
+def test_a_mail_server_that_refuses_never_stops_the_payout_run(
+    emulator, instructor, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from marketplace import emails
+
+    from .factories import InstructorFactory
+
+    other = InstructorFactory()
+    for person in (instructor, other):
+        sell_and_release(person)
+        onboarded(emulator, person)
+
+    def refuse(message, fail_silently=False):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(emails.EmailMultiAlternatives, "send", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payouts.pay_out_instructors()
+
+    assert len(run.paid) == 2 and run.failed == []
+    assert sorted(Payout.objects.values_list("status", flat=True)) == ["paid", "paid"]
+    assert "smtp down" in caplog.text  # logged with its traceback, not swallowed
+
+
 def test_stripe_failure_marks_the_payout_failed_and_the_next_run_retries_it(
     emulator, instructor, mailoutbox, django_capture_on_commit_callbacks
 ):
