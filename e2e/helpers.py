@@ -44,3 +44,12 @@ def browse_as(page: Page, base_url: str, client, user) -> None:
     client.force_login(user)
     page.context.clear_cookies()
     page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
+
+
+def pay_on_hosted_page(page: Page, card: str, name: str = "Leo Learner") -> None:
+    """Fill the emulator's hosted Checkout card form and pay."""
+    page.get_by_label("Card number").fill(card)
+    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
+    page.get_by_label("CVC").fill("123")
+    page.get_by_label("Name on card").fill(name)
+    page.get_by_role("button", name="Pay").click()

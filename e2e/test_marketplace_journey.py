@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from marketplace.models import Category, Course, Enrollment
 
-from .helpers import browse_as, verified_user
+from .helpers import browse_as, pay_on_hosted_page, verified_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,14 +35,6 @@ def people(stripe_webhooks, emulator):
         "reviewer": reviewer,
         "learner": verified_user("leo@example.com", "Leo Learner"),
     }
-
-
-def pay_on_hosted_page(page: Page, card: str) -> None:
-    page.get_by_label("Card number").fill(card)
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
-    page.get_by_label("Name on card").fill("Leo Learner")
-    page.get_by_role("button", name="Pay").click()
 
 
 def test_create_review_buy_learn_review_and_see_the_sale(page: Page, live_server, client, people, console_errors):

@@ -19,7 +19,7 @@ from billing.models import Payment, Refund
 from marketplace.models import Course, Enrollment, Lesson, RefundRequest
 from marketplace.tests.factories import LessonFactory, ModuleFactory, PublishedCourseFactory
 
-from .helpers import browse_as, verified_user
+from .helpers import browse_as, pay_on_hosted_page, verified_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,14 +54,6 @@ def shop(stripe_webhooks, emulator):
         "quick": course("Regex Without Tears", 1999, lessons=4),
         "slow": course("Spreadsheets for Busy People", 2499, lessons=4),
     }
-
-
-def pay_on_hosted_page(page: Page, card: str) -> None:
-    page.get_by_label("Card number").fill(card)
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
-    page.get_by_label("Name on card").fill("Leo Learner")
-    page.get_by_role("button", name="Pay").click()
 
 
 def buy(page: Page, base: str, bought: Course) -> None:

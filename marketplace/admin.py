@@ -328,34 +328,42 @@ class RefundRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve and refund with a note… (e-mails the learner)", permissions=["change"])
     def approve_with_note(self, request, queryset):
-        return with_reason(
-            self,
+        return self._decide_with_note(
             request,
-            queryset.select_related("user", "enrollment__course"),
+            queryset,
             form_class=ApproveRefundForm,
             title="Approve refund requests",
             intro="These learners are refunded in full, lose access to the course and receive your note by e-mail:",
-            describe=lambda item: f"{item.user} — {item.enrollment.course.title} ({item.get_status_display()})",
             submit="Approve and refund",
-            apply=lambda data: self._run(
-                request, queryset, refund_services.approve_refund_request, "approved and refunded", note=data["note"]
-            ),
+            service=refund_services.approve_refund_request,
+            done="approved and refunded",
         )
 
     @admin.action(description="Decline with a note… (e-mails the learner)", permissions=["change"])
     def decline(self, request, queryset):
+        return self._decide_with_note(
+            request,
+            queryset,
+            form_class=DeclineRefundForm,
+            title="Decline refund requests",
+            intro="These learners keep their course and receive your note by e-mail:",
+            submit="Decline with this note",
+            service=refund_services.decline_refund_request,
+            done="declined",
+        )
+
+    def _decide_with_note(self, request, queryset, *, form_class, title, intro, submit, service, done):
+        """Ask for the note to the learner, then run the decision on each selected request."""
         return with_reason(
             self,
             request,
             queryset.select_related("user", "enrollment__course"),
-            form_class=DeclineRefundForm,
-            title="Decline refund requests",
-            intro="These learners keep their course and receive your note by e-mail:",
+            form_class=form_class,
+            title=title,
+            intro=intro,
             describe=lambda item: f"{item.user} — {item.enrollment.course.title} ({item.get_status_display()})",
-            submit="Decline with this note",
-            apply=lambda data: self._run(
-                request, queryset, refund_services.decline_refund_request, "declined", note=data["note"]
-            ),
+            submit=submit,
+            apply=lambda data: self._run(request, queryset, service, done, note=data["note"]),
         )
 
 

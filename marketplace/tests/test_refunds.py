@@ -186,11 +186,17 @@ def test_my_learning_lists_recent_refunds_until_the_course_is_bought_again(clien
     assert "refunded-heading" not in client.get(reverse("marketplace:my_learning")).content.decode()  # long ago
 
 
-def test_staff_approve_in_admin_refunds(client, emulator, learner, finance_user, django_capture_on_commit_callbacks):
+def pending_request(learner) -> tuple[Enrollment, RefundRequest]:
+    """A purchase outside the policy (3 of 4 lessons done) whose refund request waits for Finance."""
     enrollment = buy(learner)
     complete(learner, enrollment.course, 3)
     request = refunds.request_refund(learner, enrollment, reason="The videos do not play").request
     mail.outbox.clear()
+    return enrollment, request
+
+
+def test_staff_approve_in_admin_refunds(client, emulator, learner, finance_user, django_capture_on_commit_callbacks):
+    enrollment, request = pending_request(learner)
 
     client.force_login(finance_user)
     changelist = reverse("admin:marketplace_refundrequest_changelist")
@@ -220,10 +226,7 @@ def test_staff_approve_in_admin_refunds(client, emulator, learner, finance_user,
 def test_staff_approve_with_a_note_in_admin(
     client, emulator, learner, finance_user, django_capture_on_commit_callbacks
 ):
-    enrollment = buy(learner)
-    complete(learner, enrollment.course, 3)
-    request = refunds.request_refund(learner, enrollment, reason="The videos do not play").request
-    mail.outbox.clear()
+    enrollment, request = pending_request(learner)
 
     client.force_login(finance_user)
     changelist = reverse("admin:marketplace_refundrequest_changelist")
