@@ -31,13 +31,18 @@ def account_for(user) -> ConnectedAccount | None:
     return ConnectedAccount.objects.filter(user=user).first() if getattr(user, "pk", None) else None
 
 
+def can_receive_payouts(account: ConnectedAccount | None) -> bool:
+    """Whether money can be sent to this account now (False for no account): the one statement of the rule."""
+    return account is not None and account.can_receive_payouts
+
+
 def receiving_accounts(user_ids: Iterable[int]) -> dict[int, ConnectedAccount]:
     """The accounts that can receive payouts now, by user id, in one query (users without one are absent)."""
     ids = set(user_ids)
     if not ids:
         return {}
     accounts = ConnectedAccount.objects.filter(user_id__in=ids)
-    return {account.user_id: account for account in accounts if account.can_receive_payouts}
+    return {account.user_id: account for account in accounts if can_receive_payouts(account)}
 
 
 def receiving_account(user_id: int) -> ConnectedAccount | None:

@@ -6,6 +6,7 @@ Every function runs a fixed number of queries whatever the number of sales (the 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -90,11 +91,13 @@ def balances(instructor) -> list[InstructorBalance]:
 
 def open_payouts(instructor) -> list[Payout]:
     """Payouts whose money has left the available balance but not yet reached Stripe (at most one per currency)."""
-    return list(
-        Payout.objects.filter(instructor=instructor, status__in=(Payout.Status.PENDING, Payout.Status.FAILED)).order_by(
-            "currency"
-        )
-    )
+    return list(Payout.objects.filter(instructor=instructor, status__in=Payout.OPEN_STATUSES).order_by("currency"))
+
+
+def payout_minimum(balances: list[InstructorBalance]) -> str:
+    """The payout minimum as shown: the same number of minor units in each currency the instructor earns in."""
+    currencies = [balance.currency for balance in balances] or ["usd"]
+    return " / ".join(format_money(settings.PAYOUT_MINIMUM_CENTS, currency) for currency in currencies)
 
 
 def recent_payouts(instructor, limit: int = RECENT_PAYOUTS) -> list[Payout]:
@@ -140,11 +143,6 @@ def monthly_charts(instructor, *, months: int = CHART_MONTHS, now: datetime | No
     return charts
 
 
-def payouts_enabled(account: ConnectedAccount | None) -> bool:
-    """Whether the instructor's earnings can be paid out now: the one statement of that rule for pages and API."""
-    return account is not None and account.can_receive_payouts
-
-
 @dataclass
 class Dashboard:
     totals: list[CurrencyTotals]
@@ -155,7 +153,7 @@ class Dashboard:
 
     @property
     def payouts_enabled(self) -> bool:
-        return payouts_enabled(self.account)
+        return connect.can_receive_payouts(self.account)
 
 
 def dashboard(instructor, *, now: datetime | None = None) -> Dashboard:

@@ -2,7 +2,6 @@
 
 import csv
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing import connect
-from billing.money import format_money
 from config.errors import DomainError
 
 from . import earnings_selectors
@@ -46,15 +44,13 @@ def earnings_sales_csv(request):
 def payouts_page(request):
     account = connect.account_for(request.user)
     balances = earnings_selectors.balances(request.user)
-    # The minimum is a number of minor units in each currency the instructor earns in.
-    currencies = [balance.currency for balance in balances] or ["usd"]
     context = {
         "account": account,
-        "payouts_enabled": earnings_selectors.payouts_enabled(account),
+        "payouts_enabled": connect.can_receive_payouts(account),
         "payouts": earnings_selectors.recent_payouts(request.user, limit=50),
         "balances": balances,
         "open_payouts": earnings_selectors.open_payouts(request.user),
-        "minimum": " / ".join(format_money(settings.PAYOUT_MINIMUM_CENTS, currency) for currency in currencies),
+        "minimum": earnings_selectors.payout_minimum(balances),
     }
     return render(request, "marketplace/studio/payouts.html", context)
 
@@ -102,7 +98,7 @@ def payouts_return(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("marketplace:studio_payouts")
-    if earnings_selectors.payouts_enabled(account):
+    if connect.can_receive_payouts(account):
         messages.success(request, "Your payout account is ready: your available earnings will be paid out to it.")
     else:
         messages.warning(request, "Stripe still needs some details before payouts can start. Continue setting up.")

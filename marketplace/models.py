@@ -430,6 +430,9 @@ class Payout(models.Model):
         FAILED = "failed", "Failed (will retry)"
         CANCELED = "canceled", "Canceled (returned to balance)"
 
+    # Money out of the available balance but not yet at Stripe: at most one such payout per currency.
+    OPEN_STATUSES = (Status.PENDING, Status.FAILED)
+
     instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
     amount = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3)

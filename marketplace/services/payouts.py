@@ -37,7 +37,7 @@ from ..models import EarningsEntry, InstructorBalance, Payout
 from .earnings import locked_balance, post_entry
 
 logger = logging.getLogger(__name__)
-OPEN_STATUSES = (Payout.Status.PENDING, Payout.Status.FAILED)
+OPEN_STATUSES = Payout.OPEN_STATUSES
 
 
 def transfer_group(payout: Payout) -> str:
@@ -54,10 +54,6 @@ class PayoutRun:
         return f"{len(self.paid)} paid, {len(self.failed)} failed, {len(self.skipped)} skipped"
 
 
-def _can_receive(account: ConnectedAccount | None) -> bool:
-    return account is not None and account.can_receive_payouts
-
-
 def reserve_payout(instructor_id: int, currency: str, *, account: ConnectedAccount | None = None) -> Payout | None:
     """Turn the available balance into a pending payout, or None (below the minimum, unsettled payout, no account).
 
@@ -71,7 +67,7 @@ def reserve_payout(instructor_id: int, currency: str, *, account: ConnectedAccou
             return None  # the open one is retried first; its money is already out of available
         if account is None:
             account = connect.receiving_account(instructor_id)
-        if not _can_receive(account):
+        if not connect.can_receive_payouts(account):
             return None
         payout = Payout.objects.create(
             instructor_id=instructor_id,
@@ -119,7 +115,7 @@ def send_payout(payout_id: int, *, account: ConnectedAccount | None = None) -> P
             return None
         if account is None:
             account = connect.receiving_account(payout.instructor_id)
-        if not _can_receive(account):
+        if not connect.can_receive_payouts(account):
             return None
         payout.attempts += 1
         group = transfer_group(payout)
