@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "billing",
     "subscriptions",
     "marketplace",
+    "operations",
 ]
 
 MIDDLEWARE = [
