@@ -2,7 +2,7 @@ import pytest
 
 # The Stripe emulator fixtures are defined once, here: a second import in an app's conftest would
 # start a second session emulator and point the SDK at the wrong one.
-from billing.testing import emulator, stripe_emulator_server, stripe_webhooks  # noqa: F401 - pytest fixtures
+from billing.tests.support import emulator, stripe_emulator_server, stripe_webhooks  # noqa: F401 - pytest fixtures
 
 
 @pytest.fixture(autouse=True)

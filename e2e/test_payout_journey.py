@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from billing.models import ConnectedAccount
 from billing.services import apply_checkout_session
-from billing.testing import CARD_OK, pay
+from billing.tests.support import CARD_OK, pay
 from marketplace import tasks
 from marketplace.models import InstructorBalance, Payout, Sale
 from marketplace.services import purchases

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.tests.factories import StaffUserFactory, SuperUserFactory, VerifiedUserFactory
-from billing.testing import test_purpose  # noqa: F401 - pytest fixture
+from billing.tests.support import test_purpose  # noqa: F401 - pytest fixture
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.roles import sync_staff_groups
 from accounts.tests.factories import StaffUserFactory
 from billing.models import Payment, Refund, StripeEvent
-from billing.testing import paid_payment, pay, start_test_checkout
+from billing.tests.support import paid_payment, pay, start_test_checkout
 
 from .factories import FailedPaymentFactory, RefundFactory, StripeEventFactory, SucceededPaymentFactory
 

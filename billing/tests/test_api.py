@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from billing import gateway
 from billing.models import Payment, Refund
-from billing.testing import paid_payment
+from billing.tests.support import paid_payment
 
 from .factories import FailedPaymentFactory, PaymentFactory, SucceededPaymentFactory
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from billing import services
 from billing.models import Payment, Refund
 from billing.tasks import reconcile_recent_payments
-from billing.testing import CARD_DECLINED, pay, start_test_checkout
+from billing.tests.support import CARD_DECLINED, pay, start_test_checkout
 
 live = pytest.mark.django_db(transaction=True)
 

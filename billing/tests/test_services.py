@@ -11,7 +11,14 @@ from billing import gateway, services
 from billing.errors import PaymentError, PaymentProviderUnavailable, RefundError
 from billing.models import Customer, Payment, Refund
 from billing.services import CheckoutItem, start_checkout
-from billing.testing import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_OK, paid_payment, pay, start_test_checkout
+from billing.tests.support import (
+    CARD_DECLINED,
+    CARD_INSUFFICIENT_FUNDS,
+    CARD_OK,
+    paid_payment,
+    pay,
+    start_test_checkout,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.db import connection
 
 from billing import tasks
 from billing.models import Payment, StripeEvent
-from billing.testing import pay, start_test_checkout
+from billing.tests.support import pay, start_test_checkout
 from billing.webhooks import process_event
 
 from .factories import StripeEventFactory, SucceededPaymentFactory

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Payment
-from billing.testing import CARD_DECLINED, pay, start_test_checkout
+from billing.tests.support import CARD_DECLINED, pay, start_test_checkout
 
 from .factories import FailedPaymentFactory, PaymentFactory, RefundFactory, SucceededPaymentFactory
 

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from billing.models import Payment, StripeEvent
-from billing.testing import CARD_DECLINED, CARD_OK, pay, start_test_checkout
+from billing.tests.support import CARD_DECLINED, CARD_OK, pay, start_test_checkout
 
 live = pytest.mark.django_db(transaction=True)
 

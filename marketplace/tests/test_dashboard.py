@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import VerifiedUserFactory
 from billing.models import ConnectedAccount
 from billing.services import apply_checkout_session, refund_payment
-from billing.testing import CARD_OK, pay
+from billing.tests.support import CARD_OK, pay
 from marketplace.models import InstructorBalance, Sale
 from marketplace.services import earnings, payouts, purchases
 

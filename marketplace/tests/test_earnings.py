@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from billing.models import Payment
 from billing.money import bps_as_percent, format_bps, major_units, split
 from billing.services import apply_checkout_session, refund_payment
-from billing.testing import CARD_OK, pay
+from billing.tests.support import CARD_OK, pay
 from config.errors import DomainError
 from marketplace import tasks
 from marketplace.models import EarningsEntry, InstructorBalance, RevenueShareRule, Sale

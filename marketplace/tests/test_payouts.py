@@ -11,7 +11,7 @@ from accounts.tests.factories import VerifiedUserFactory
 from billing import connect
 from billing.models import ConnectedAccount, Payment
 from billing.services import apply_checkout_session, refund_payment
-from billing.testing import CARD_OK, pay
+from billing.tests.support import CARD_OK, pay
 from marketplace import tasks
 from marketplace.models import EarningsEntry, InstructorBalance, Payout, Sale
 from marketplace.services import earnings, payouts, purchases

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from billing.models import Payment
 from billing.services import refund_payment
-from billing.testing import CARD_DECLINED, CARD_OK, pay
+from billing.tests.support import CARD_DECLINED, CARD_OK, pay
 from marketplace import access
 from marketplace.models import Course, Enrollment
 from marketplace.services import purchases

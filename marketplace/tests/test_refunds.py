@@ -18,7 +18,7 @@ from accounts.tests.factories import StaffUserFactory, VerifiedUserFactory
 from billing.errors import PaymentProviderUnavailable
 from billing.models import Payment, Refund
 from billing.services import apply_checkout_session
-from billing.testing import CARD_OK, pay
+from billing.tests.support import CARD_OK, pay
 from config.errors import ConflictError, DomainError, NotFoundError
 from marketplace import access
 from marketplace.models import Enrollment, Lesson, LessonProgress, RefundRequest

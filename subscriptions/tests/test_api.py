@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from billing.testing import pay
+from billing.tests.support import pay
 from subscriptions import services
 from subscriptions.models import Subscription, Tier
 

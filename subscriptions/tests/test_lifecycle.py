@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from billing.testing import CARD_DECLINED, CARD_OK, pay
+from billing.tests.support import CARD_DECLINED, CARD_OK, pay
 from subscriptions import access, services
 from subscriptions.errors import NoSubscription, SubscriptionError
 from subscriptions.models import Entitlement, Subscription

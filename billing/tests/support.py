@@ -1,6 +1,6 @@
 """Test support for billing and every app that sells through it.
 
-Import the fixtures into a conftest (``from billing.testing import *  # noqa: F403``):
+Import the fixtures into a conftest (``from billing.tests.support import *  # noqa: F403``):
 
 - ``stripe_emulator_server`` (session): the Stripe emulator in-process on a free port, with
   ``settings.STRIPE_API_BASE`` pointed at it, ``STRIPE_MAX_NETWORK_RETRIES=0`` so injected faults
@@ -27,11 +27,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
+from billing import gateway, registry
+from billing.models import Payment
+from billing.services import CheckoutItem, apply_checkout_session, start_checkout
 from stripe_emulator.testing import start_emulator
-
-from . import gateway, registry
-from .models import Payment
-from .services import CheckoutItem, apply_checkout_session, start_checkout
 
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
