@@ -6,7 +6,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
-        from accounts.roles import grant_to_group
+        from accounts.interface import grant_to_group
 
         from . import gateway
 

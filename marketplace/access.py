@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.apps import apps
+from subscriptions import interface as subscriptions
 
 from .models import Course, Enrollment, Lesson
 
@@ -10,14 +10,10 @@ PRO_LIBRARY_FEATURE = "pro_library"
 
 
 def has_feature(user, code: str) -> bool:
-    """subscriptions' answer; until that app exists nobody has any feature."""
-    if not getattr(user, "is_authenticated", False) or not apps.is_installed("subscriptions"):
+    """subscriptions' answer (anonymous visitors have no feature)."""
+    if not getattr(user, "is_authenticated", False):
         return False
-    try:
-        from subscriptions.access import has_feature as subscriptions_has_feature
-    except ImportError:
-        return False
-    return bool(subscriptions_has_feature(user, code))
+    return bool(subscriptions.has_feature(user, code))
 
 
 def is_course_staff(user, course: Course) -> bool:

@@ -307,7 +307,7 @@ class RefundRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Amount")
     def amount(self, refund_request):
-        from billing.money import format_money
+        from billing.interface import format_money
 
         return format_money(refund_request.payment.amount, refund_request.payment.currency)
 

@@ -6,8 +6,8 @@ class MarketplaceConfig(AppConfig):
     verbose_name = "Marketplace"
 
     def ready(self):
-        from accounts.roles import grant_to_group
-        from billing.registry import register_purpose
+        from accounts.interface import grant_to_group
+        from billing.interface import register_purpose
 
         from .services import purchases
 

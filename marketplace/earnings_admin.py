@@ -8,7 +8,7 @@ import uuid
 
 from django.contrib import admin, messages
 
-from billing.money import BPS, MoneyError, format_bps, format_money, parse_amount
+from billing.interface import BPS, MoneyError, format_bps, format_money, parse_amount
 from config.errors import DomainError
 
 from .admin_actions import run_on_each, with_reason

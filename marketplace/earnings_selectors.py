@@ -11,9 +11,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from billing import connect
-from billing.models import ConnectedAccount
-from billing.money import bps_as_percent, format_money, major_units
+from billing import interface as billing
+from billing.interface import ConnectedAccount, bps_as_percent, format_money, major_units
 
 from .models import EarningsEntry, InstructorBalance, Payout, Sale
 
@@ -153,7 +152,7 @@ class Dashboard:
 
     @property
     def payouts_enabled(self) -> bool:
-        return connect.can_receive_payouts(self.account)
+        return billing.can_receive_payouts(self.account)
 
 
 def dashboard(instructor, *, now: datetime | None = None) -> Dashboard:
@@ -162,7 +161,7 @@ def dashboard(instructor, *, now: datetime | None = None) -> Dashboard:
         balances=balances(instructor),
         payouts=recent_payouts(instructor),
         charts=monthly_charts(instructor, now=now),
-        account=connect.account_for(instructor),
+        account=billing.connected_account_for(instructor),
     )
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing import connect
+from billing import interface as billing
 from config.errors import DomainError
 
 from . import earnings_selectors
@@ -42,11 +42,11 @@ def earnings_sales_csv(request):
 
 @instructor_required
 def payouts_page(request):
-    account = connect.account_for(request.user)
+    account = billing.connected_account_for(request.user)
     balances = earnings_selectors.balances(request.user)
     context = {
         "account": account,
-        "payouts_enabled": connect.can_receive_payouts(account),
+        "payouts_enabled": billing.can_receive_payouts(account),
         "payouts": earnings_selectors.recent_payouts(request.user, limit=50),
         "balances": balances,
         "open_payouts": earnings_selectors.open_payouts(request.user),
@@ -57,7 +57,7 @@ def payouts_page(request):
 
 def _onboarding_redirect(request):
     try:
-        url = connect.start_onboarding(
+        url = billing.start_payout_onboarding(
             request.user,
             return_url=request.build_absolute_uri(reverse("marketplace:studio_payouts_return")),
             refresh_url=request.build_absolute_uri(reverse("marketplace:studio_payouts_refresh")),
@@ -82,7 +82,7 @@ def payouts_refresh(request):
     A GET never creates a Stripe account: without one, the instructor goes to the payouts page, whose
     button (a POST) creates it.
     """
-    if connect.account_for(request.user) is None:
+    if billing.connected_account_for(request.user) is None:
         return redirect("marketplace:studio_payouts")
     return _onboarding_redirect(request)
 
@@ -90,15 +90,15 @@ def payouts_refresh(request):
 @instructor_required
 def payouts_return(request):
     """Back from onboarding: re-read the account from Stripe so the page shows its real state."""
-    account = connect.account_for(request.user)
+    account = billing.connected_account_for(request.user)
     if account is None:
         return redirect("marketplace:studio_payouts")
     try:
-        account = connect.refresh_account(account)
+        account = billing.refresh_connected_account(account)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("marketplace:studio_payouts")
-    if connect.can_receive_payouts(account):
+    if billing.can_receive_payouts(account):
         messages.success(request, "Your payout account is ready: your available earnings will be paid out to it.")
     else:
         messages.warning(request, "Stripe still needs some details before payouts can start. Continue setting up.")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from billing.money import MoneyError, parse_amount
+from billing.interface import MoneyError, parse_amount
 from config.errors import DomainError
 
 from .models import COURSE_CURRENCIES, Category, Course

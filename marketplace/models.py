@@ -3,7 +3,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 
-from billing import money
+from billing import interface as billing
 
 from .validators import validate_cover_image
 
@@ -140,7 +140,7 @@ class Course(models.Model):
 
     @property
     def price_display(self) -> str:
-        from billing.money import format_money
+        from billing.interface import format_money
 
         return "Free" if self.is_free else format_money(self.price_amount, self.currency)
 
@@ -346,7 +346,7 @@ class RevenueShareRule(models.Model):
         ordering = ["tier_code", "code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(instructor_bps__gte=0, instructor_bps__lte=money.BPS), name="share_rule_bps_in_range"
+                condition=Q(instructor_bps__gte=0, instructor_bps__lte=billing.BPS), name="share_rule_bps_in_range"
             ),
             models.UniqueConstraint(
                 fields=["tier_code"], condition=Q(is_active=True), name="one_active_share_rule_per_tier"
@@ -354,7 +354,7 @@ class RevenueShareRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({money.format_bps(self.instructor_bps)} to the instructor)"
+        return f"{self.name} ({billing.format_bps(self.instructor_bps)} to the instructor)"
 
 
 class Sale(models.Model):
@@ -388,7 +388,7 @@ class Sale(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.course} sold for {money.format_money(self.gross, self.currency)}"
+        return f"{self.course} sold for {billing.format_money(self.gross, self.currency)}"
 
 
 class InstructorBalance(models.Model):
@@ -523,7 +523,7 @@ class EarningsEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {money.format_money(self.amount, self.currency)} ({self.bucket})"
+        return f"{self.get_kind_display()} {billing.format_money(self.amount, self.currency)} ({self.bucket})"
 
 
 class RefundRequest(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
-from billing.models import Payment
+from billing.interface import Payment
 
 from .models import (
     Category,

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from billing.money import format_money
+from billing.interface import format_money
 from config.errors import DomainError
 
 from . import selectors, services

@@ -6,7 +6,7 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = "Subscriptions"
 
     def ready(self):
-        from accounts.roles import grant_to_group
+        from accounts.interface import grant_to_group
 
         from . import purpose, receivers, webhooks  # noqa: F401 - receivers connect on import
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from billing import gateway
+from billing import interface as billing
 
 from .models import Interval, Tier
 
@@ -34,7 +34,7 @@ def sync_tier(tier: Tier, report: SyncReport) -> None:
     if tier.is_free:
         return  # Free never touches Stripe
     keys = {interval: tier.lookup_key(interval) for interval in Interval.values}
-    existing = {p.get("lookup_key"): p for p in gateway.list_prices(lookup_keys=list(keys.values()))}
+    existing = {p.get("lookup_key"): p for p in billing.list_prices(lookup_keys=list(keys.values()))}
     product_id = tier.stripe_product_id
     if not product_id:
         for price in existing.values():
@@ -44,11 +44,11 @@ def sync_tier(tier: Tier, report: SyncReport) -> None:
                 break
     metadata = {"tier": tier.code}
     if product_id:
-        gateway.update_product(
+        billing.update_product(
             product_id, name=f"Lyceum {tier.name}", description=tier.description or "", metadata=metadata
         )
     else:
-        product_id = gateway.create_product(
+        product_id = billing.create_product(
             key=f"tier-{tier.code}", name=f"Lyceum {tier.name}", description=tier.description, metadata=metadata
         )["id"]
         report.created.append(f"product {tier.code}")
@@ -60,7 +60,7 @@ def sync_tier(tier: Tier, report: SyncReport) -> None:
             report.unchanged.append(key)
             continue
         # Prices are immutable: a new amount is a new price that takes over the lookup_key.
-        created = gateway.create_price(
+        created = billing.create_price(
             key=f"{key}-{tier.price(interval)}-{tier.currency}-{product_id}",
             product=product_id,
             unit_amount=tier.price(interval),
@@ -73,7 +73,7 @@ def sync_tier(tier: Tier, report: SyncReport) -> None:
         ids[interval] = created["id"]
         (report.updated if price else report.created).append(key)
         if price and price.get("active"):
-            gateway.update_price(price["id"], active=False)
+            billing.update_price(price["id"], active=False)
     with transaction.atomic():
         Tier.objects.filter(pk=tier.pk).update(
             stripe_product_id=product_id,

@@ -5,7 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from billing.money import format_money
+from billing.interface import format_money
 
 from .models import Interval, Subscription
 

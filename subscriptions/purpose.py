@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from billing import registry
+from billing import interface as billing
 
 from . import services
 
@@ -13,7 +13,7 @@ def _success_url(payment) -> str:
 
 
 def register() -> None:
-    registry.register_purpose(
+    billing.register_purpose(
         services.PURPOSE,
         label="Subscription",
         fulfil=services.fulfil_payment,

@@ -25,10 +25,16 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import gateway
-from billing.errors import CardDeclined
-from billing.models import Customer, Payment
-from billing.services import CheckoutItem, CheckoutStart, get_or_create_customer, start_checkout
+from billing import interface as billing
+from billing.interface import (
+    CardDeclined,
+    CheckoutItem,
+    CheckoutStart,
+    Customer,
+    Payment,
+    get_or_create_customer,
+    start_checkout,
+)
 from config.errors import DomainError
 
 from . import selectors
@@ -231,7 +237,7 @@ class StripeView:
         item = items[0]
         latest = data.get("latest_invoice")
         if isinstance(latest, str):
-            latest = gateway.retrieve_invoice(latest)
+            latest = billing.retrieve_invoice(latest)
         return cls(
             id=data["id"],
             customer=_id(data.get("customer")),
@@ -270,7 +276,7 @@ def sync_from_stripe(subscription: str | dict, *, user=None) -> Subscription | N
     sub_id = _id(subscription)
     if not sub_id:
         return None
-    view = StripeView.parse(gateway.retrieve_subscription(sub_id))
+    view = StripeView.parse(billing.retrieve_subscription(sub_id))
     tier, interval = selectors.tier_for_price(view.price_id)
     if tier is None:
         logger.info("Stripe subscription %s has a price (%s) we do not sell; ignored", sub_id, view.price_id)
@@ -447,7 +453,7 @@ def revoke_payment(payment: Payment, refund) -> None:
     sub = Subscription.objects.filter(stripe_subscription_id=payment.stripe_subscription_id).first()
     if sub is None or sub.status == Subscription.Status.CANCELED:
         return
-    gateway.cancel_subscription(payment.stripe_subscription_id)
+    billing.cancel_subscription(payment.stripe_subscription_id)
     sync_from_stripe(payment.stripe_subscription_id, user=payment.user)
 
 
@@ -467,7 +473,7 @@ class ChangePreview:
 
     @property
     def summary(self) -> str:
-        from billing.money import format_money
+        from billing.interface import format_money
 
         if self.kind == "upgrade":
             return (
@@ -538,8 +544,8 @@ def preview_change(user, tier_code: str, interval: str | None = None) -> ChangeP
         next_amount=tier.price(interval),
     )
     if kind == "upgrade":
-        view = StripeView.parse(gateway.retrieve_subscription(sub.stripe_subscription_id))
-        invoice = gateway.preview_invoice(
+        view = StripeView.parse(billing.retrieve_subscription(sub.stripe_subscription_id))
+        invoice = billing.preview_invoice(
             customer=view.customer,
             subscription=sub.stripe_subscription_id,
             subscription_details={
@@ -578,7 +584,7 @@ def change_plan(
     kind = _classify(sub, tier, interval)
     if kind == "cancel":
         return ChangeResult("cancel", cancel(user), 0, sub.current_period_end)
-    view = StripeView.parse(gateway.retrieve_subscription(sub.stripe_subscription_id))
+    view = StripeView.parse(billing.retrieve_subscription(sub.stripe_subscription_id))
     price_id = tier.price_id(interval)
     if kind == "upgrade":
         if sub.status == Subscription.Status.PAST_DUE:
@@ -586,7 +592,7 @@ def change_plan(
         params = {"items": [{"id": view.item_id, "price": price_id}], "proration_behavior": "always_invoice"}
         if isinstance(proration_date, int) and view.period_start and proration_date >= view.period_start.timestamp():
             params["proration_date"] = proration_date
-        data = gateway.modify_subscription(
+        data = billing.modify_subscription(
             sub.stripe_subscription_id,
             idempotency_key=_ikey(sub, f"upgrade-{price_id}"),
             payment_behavior="error_if_incomplete",
@@ -595,11 +601,11 @@ def change_plan(
         )
         invoice = data.get("latest_invoice")
         if not invoice or isinstance(invoice, str):
-            invoice = gateway.retrieve_invoice(invoice) if invoice else {}
+            invoice = billing.retrieve_invoice(invoice) if invoice else {}
         synced = sync_from_stripe(sub.stripe_subscription_id, user=user)
         return ChangeResult("upgrade", synced, invoice.get("amount_paid", 0), timezone.now())
     target_price = sub.tier.price_id(sub.interval) if kind == "cancel_pending_change" else price_id
-    gateway.modify_subscription(
+    billing.modify_subscription(
         sub.stripe_subscription_id,
         idempotency_key=_ikey(sub, f"{kind}-{target_price}"),
         items=[{"id": view.item_id, "price": target_price}],
@@ -630,7 +636,7 @@ def cancel(user) -> Subscription:
             code="already_canceling",
             status_code=409,
         )
-    gateway.modify_subscription(
+    billing.modify_subscription(
         sub.stripe_subscription_id, idempotency_key=_ikey(sub, "cancel"), cancel_at_period_end=True
     )
     return sync_from_stripe(sub.stripe_subscription_id, user=user)
@@ -645,7 +651,7 @@ def resume(user) -> Subscription:
         raise SubscriptionError(
             "Your subscription is not set to end, so there is nothing to resume.", code="not_canceling", status_code=409
         )
-    gateway.modify_subscription(
+    billing.modify_subscription(
         sub.stripe_subscription_id, idempotency_key=_ikey(sub, "resume"), cancel_at_period_end=False
     )
     return sync_from_stripe(sub.stripe_subscription_id, user=user)
@@ -662,7 +668,7 @@ def start_card_update(user) -> str:
     if not sub.stripe_customer_id:
         raise SubscriptionError("Your subscription has no billing account yet.", code="no_customer", status_code=409)
     metadata = {"purpose": CARD_UPDATE, "subscription": sub.stripe_subscription_id}
-    session = gateway.create_setup_session(
+    session = billing.create_setup_session(
         key=_ikey(sub, "card-update"),  # a repeated click within the same state of our row reuses the page
         customer=sub.stripe_customer_id,
         currency=sub.tier.currency,
@@ -705,7 +711,7 @@ def apply_card_update(session_id: str, *, user=None) -> CardUpdate:
     """
     if not (session_id or "").startswith("cs_"):
         raise SubscriptionError("That link is not a card update. Nothing changed.", code="not_card_update")
-    session = gateway.retrieve_checkout_session(session_id)
+    session = billing.retrieve_checkout_session(session_id)
     meta = session.get("metadata") or {}
     if session.get("mode") != "setup" or meta.get("purpose") != CARD_UPDATE:
         raise SubscriptionError("That link is not a card update. Nothing changed.", code="not_card_update")
@@ -719,13 +725,13 @@ def apply_card_update(session_id: str, *, user=None) -> CardUpdate:
             "The new card was not saved. Nothing changed; you can try again.", code="card_not_saved", status_code=409
         )
     pm_id = _id((session.get("setup_intent") or {}).get("payment_method"))
-    data = gateway.retrieve_subscription(sub.stripe_subscription_id)
+    data = billing.retrieve_subscription(sub.stripe_subscription_id)
     if _id(data.get("default_payment_method")) != pm_id:
-        gateway.update_customer(sub.stripe_customer_id, invoice_settings={"default_payment_method": pm_id})
-        gateway.modify_subscription(
+        billing.update_customer(sub.stripe_customer_id, invoice_settings={"default_payment_method": pm_id})
+        billing.modify_subscription(
             sub.stripe_subscription_id, idempotency_key=_ikey(sub, f"card-{session_id}"), default_payment_method=pm_id
         )
-        data = gateway.retrieve_subscription(sub.stripe_subscription_id)
+        data = billing.retrieve_subscription(sub.stripe_subscription_id)
     view = StripeView.parse(data)
     pm = data.get("default_payment_method")
     result = CardUpdate(
@@ -736,14 +742,14 @@ def apply_card_update(session_id: str, *, user=None) -> CardUpdate:
         result.retried = True
         try:
             result.paid = (
-                gateway.pay_invoice(invoice["id"], key=f"{invoice['id']}-{session_id}").get("status") == "paid"
+                billing.pay_invoice(invoice["id"], key=f"{invoice['id']}-{session_id}").get("status") == "paid"
             )
         except CardDeclined as exc:
             result.failure = exc.message
         except DomainError:
             # Stripe unreachable, or the webhook and the return page retried at the same moment: the
             # invoice knows whether the money came in; if it did not, let the caller try again.
-            if gateway.retrieve_invoice(invoice["id"]).get("status") != "paid":
+            if billing.retrieve_invoice(invoice["id"]).get("status") != "paid":
                 raise
             result.paid = True
     result.subscription = sync_from_stripe(sub.stripe_subscription_id, user=sub.user) or sub
@@ -757,7 +763,7 @@ def customer_for(user) -> Customer:
 def invoices_for(sub: Subscription) -> list[dict]:
     """The subscription's invoices from Stripe, newest first (for payment history)."""
     try:
-        return gateway.list_invoices(customer=sub.stripe_customer_id, subscription=sub.stripe_subscription_id)
+        return billing.list_invoices(customer=sub.stripe_customer_id, subscription=sub.stripe_subscription_id)
     except DomainError as exc:
         logger.warning("Could not list invoices for %s: %s", sub.stripe_subscription_id, exc)
         return []

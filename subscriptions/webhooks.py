@@ -1,6 +1,6 @@
 """Stripe events about subscriptions and their invoices: each re-reads the subscription from Stripe."""
 
-from billing import registry
+from billing import interface as billing
 
 from . import services
 
@@ -36,8 +36,8 @@ def card_update_event(payload: dict) -> None:
 
 
 def register() -> None:
-    registry.register_event_handler("checkout.session.completed", card_update_event)
+    billing.register_event_handler("checkout.session.completed", card_update_event)
     for event_type in SUBSCRIPTION_EVENTS:
-        registry.register_event_handler(event_type, subscription_event)
+        billing.register_event_handler(event_type, subscription_event)
     for event_type in INVOICE_EVENTS:
-        registry.register_event_handler(event_type, invoice_event)
+        billing.register_event_handler(event_type, invoice_event)

@@ -8,7 +8,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from billing.interface import IDEMPOTENCY_PARAMETER, idempotent
 from config.errors import NotFoundError
 from config.schema import error_responses
 

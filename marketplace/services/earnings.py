@@ -22,10 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing.models import Payment, Refund
-from billing.money import check_currency, format_money, proportion, split
+from billing.interface import Payment, Refund, check_currency, format_money, proportion, split
 from config.errors import ConflictError, DomainError
-from subscriptions.access import current_tier_code
+from subscriptions.interface import current_tier_code
 
 from ..models import Course, EarningsEntry, InstructorBalance, RevenueShareRule, Sale
 

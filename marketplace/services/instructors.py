@@ -1,7 +1,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.services import grant_instructor
+from accounts.interface import grant_instructor
 from config.errors import ConflictError
 
 from .. import emails

@@ -26,10 +26,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billing import connect, gateway
-from billing.errors import PaymentError
-from billing.models import ConnectedAccount
-from billing.money import format_money
+from billing import interface as billing
+from billing.interface import ConnectedAccount, PaymentError, format_money
 from config.errors import ConflictError
 
 from .. import emails
@@ -66,8 +64,8 @@ def reserve_payout(instructor_id: int, currency: str, *, account: ConnectedAccou
         if Payout.objects.filter(instructor_id=instructor_id, currency=currency, status__in=OPEN_STATUSES).exists():
             return None  # the open one is retried first; its money is already out of available
         if account is None:
-            account = connect.receiving_account(instructor_id)
-        if not connect.can_receive_payouts(account):
+            account = billing.receiving_account(instructor_id)
+        if not billing.can_receive_payouts(account):
             return None
         payout = Payout.objects.create(
             instructor_id=instructor_id,
@@ -114,18 +112,18 @@ def send_payout(payout_id: int, *, account: ConnectedAccount | None = None) -> P
         if payout is None:
             return None
         if account is None:
-            account = connect.receiving_account(payout.instructor_id)
-        if not connect.can_receive_payouts(account):
+            account = billing.receiving_account(payout.instructor_id)
+        if not billing.can_receive_payouts(account):
             return None
         payout.attempts += 1
         group = transfer_group(payout)
         try:
             # An earlier attempt may have made the transfer without our seeing the answer.
-            transfer = gateway.find_transfer(group)
+            transfer = billing.find_transfer(group)
             if transfer is not None:
                 logger.info("Payout %s: found transfer %s made by an earlier attempt", payout.pk, transfer["id"])
             else:
-                transfer = gateway.create_transfer(
+                transfer = billing.create_transfer(
                     payout_id=payout.pk,
                     attempt=payout.attempts,
                     amount=payout.amount,
@@ -154,7 +152,7 @@ def pay_out_instructors() -> PayoutRun:
             "instructor_id", "currency"
         )
     )
-    accounts = connect.receiving_accounts(instructor_id for instructor_id, _ in due)
+    accounts = billing.receiving_accounts(instructor_id for instructor_id, _ in due)
     for instructor_id, currency in due:
         account = accounts.get(instructor_id)
         if account is None:
@@ -165,7 +163,7 @@ def pay_out_instructors() -> PayoutRun:
         Payout.objects.filter(status__in=OPEN_STATUSES).order_by("pk").values_list("pk", "instructor_id")
     )
     # Open payouts of instructors with nothing new due (e.g. a failed one from an earlier run).
-    accounts.update(connect.receiving_accounts({i for _, i in open_payouts if i not in accounts} - set(run.skipped)))
+    accounts.update(billing.receiving_accounts({i for _, i in open_payouts if i not in accounts} - set(run.skipped)))
     for payout_id, instructor_id in open_payouts:
         account = accounts.get(instructor_id)
         if account is None:
@@ -181,7 +179,7 @@ def retry_payout(payout: Payout) -> Payout:
     """The console's retry action: send a failed (or stuck pending) payout now."""
     if payout.status not in OPEN_STATUSES:
         raise ConflictError(f"Payout {payout.pk} is {payout.get_status_display().lower()}: nothing to retry.")
-    account = connect.receiving_account(payout.instructor_id)
+    account = billing.receiving_account(payout.instructor_id)
     if account is None:
         raise ConflictError(f"The instructor's account cannot receive payouts yet (payout {payout.pk}).")
     result = send_payout(payout.pk, account=account)

@@ -4,7 +4,7 @@ import logging
 
 from django.urls import reverse
 
-from billing.services import CheckoutItem, CheckoutStart, start_checkout
+from billing.interface import CheckoutItem, CheckoutStart, start_checkout
 from config.errors import ConflictError, DomainError, NotFoundError
 
 from ..models import Course, Enrollment

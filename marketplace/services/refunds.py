@@ -11,9 +11,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.errors import RefundError
-from billing.models import Payment, Refund
-from billing.services import refund_payment
+from billing.interface import Payment, Refund, RefundError, refund_payment
 from config.errors import ConflictError, NotFoundError
 
 from .. import emails

@@ -1,6 +1,6 @@
 from django import template
 
-from billing.money import format_money
+from billing.interface import format_money
 
 from ..rendering import render_markdown
 

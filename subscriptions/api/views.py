@@ -4,7 +4,7 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from billing.interface import IDEMPOTENCY_PARAMETER, idempotent
 from config.schema import error_responses
 
 from .. import access, selectors, services
