@@ -9,9 +9,10 @@ from django.urls import path, reverse
 from billing.interface import format_money
 from config.errors import DomainError
 
-from . import selectors, services
+from . import selectors
 from .forms import GrantForm, RevokeForm
 from .models import Entitlement, Feature, Subscription, Tier, TierFeature
+from .services import entitlements
 
 
 class TierFeatureInline(admin.TabularInline):
@@ -119,7 +120,7 @@ def _grant_form(model_admin, request, users, selected):
         granted = 0
         for user in users:
             try:
-                services.grant_entitlement(
+                entitlements.grant_entitlement(
                     user,
                     form.cleaned_data["tier"],
                     Entitlement.Source.STAFF_GRANT,
@@ -199,7 +200,9 @@ class EntitlementAdmin(admin.ModelAdmin):
         form = RevokeForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             for entitlement in queryset:
-                services.revoke_entitlement(entitlement, reason=form.cleaned_data["reason"], revoked_by=request.user)
+                entitlements.revoke_entitlement(
+                    entitlement, reason=form.cleaned_data["reason"], revoked_by=request.user
+                )
             self.message_user(request, f"Revoked {queryset.count()} entitlement(s).")
             return None
         return render(

@@ -16,7 +16,7 @@ Catalogue and subscriptions (read)
 from .access import HasFeature, current_tier, current_tier_code, feature_required, features, has_feature
 from .models import Entitlement, Feature, Subscription, Tier
 from .selectors import get_tier, live_subscription
-from .services import grant_entitlement, revoke_entitlement, revoke_entitlements
+from .services.entitlements import grant_entitlement, revoke_entitlement, revoke_entitlements
 
 EntitlementSource = Entitlement.Source
 

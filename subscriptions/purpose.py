@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from billing import interface as billing
 
-from . import services
+from .services import subscribing
 
 
 def _success_url(payment) -> str:
@@ -14,10 +14,10 @@ def _success_url(payment) -> str:
 
 def register() -> None:
     billing.register_purpose(
-        services.PURPOSE,
+        subscribing.PURPOSE,
         label="Subscription",
-        fulfil=services.fulfil_payment,
-        revoke=services.revoke_payment,
+        fulfil=subscribing.fulfil_payment,
+        revoke=subscribing.revoke_payment,
         success_url=_success_url,
-        checkout=services.checkout_items,
+        checkout=subscribing.checkout_items,
     )

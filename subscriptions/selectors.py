@@ -1,8 +1,15 @@
 """Reads for pages, the API and the console; each a fixed number of queries."""
 
+import logging
+
 from django.db.models import Prefetch, QuerySet
 
+from billing import interface as billing
+from config.errors import DomainError
+
 from .models import Entitlement, Feature, Subscription, Tier
+
+logger = logging.getLogger(__name__)
 
 
 def tiers_with_features() -> QuerySet[Tier]:
@@ -69,3 +76,12 @@ def dashboard(now=None) -> dict:
         "past_due": Subscription.objects.filter(status="past_due").count(),
         "month_start": month_start,
     }
+
+
+def invoices_for(sub: Subscription) -> list[dict]:
+    """The subscription's invoices from Stripe, newest first (for payment history)."""
+    try:
+        return billing.list_invoices(customer=sub.stripe_customer_id, subscription=sub.stripe_subscription_id)
+    except DomainError as exc:
+        logger.warning("Could not list invoices for %s: %s", sub.stripe_subscription_id, exc)
+        return []

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 
-from . import access, selectors, services
+from . import access, selectors
 from .forms import ConfirmChangeForm, PlanForm
 from .models import Interval
+from .services import cards, plan_changes, subscribing
 
 
 def _interval(request) -> str:
@@ -49,7 +50,7 @@ def subscribe(request):
         messages.error(request, "Choose a plan and a billing interval.")
         return redirect("subscriptions:pricing")
     try:
-        start = services.start_subscription(request.user, form.cleaned_data["tier"], form.cleaned_data["interval"])
+        start = subscribing.start_subscription(request.user, form.cleaned_data["tier"], form.cleaned_data["interval"])
     except DomainError as exc:
         messages.error(request, exc.message)
         if exc.code == "already_subscribed":
@@ -61,7 +62,7 @@ def subscribe(request):
 @login_required
 def manage(request):
     sub = selectors.live_subscription(request.user)
-    invoices = services.invoices_for(sub) if sub else []
+    invoices = selectors.invoices_for(sub) if sub else []
     tiers = list(selectors.tiers_with_features()) if sub else []
     next_tier = (sub.pending_tier or sub.tier) if sub else None
     next_interval = (sub.pending_interval or sub.interval) if sub else None
@@ -87,7 +88,7 @@ def change_preview(request):
         messages.error(request, "Choose a plan and a billing interval.")
         return redirect("subscriptions:manage")
     try:
-        preview = services.preview_change(request.user, form.cleaned_data["tier"], form.cleaned_data["interval"])
+        preview = plan_changes.preview_change(request.user, form.cleaned_data["tier"], form.cleaned_data["interval"])
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("subscriptions:manage")
@@ -103,7 +104,7 @@ def change_confirm(request):
         return redirect("subscriptions:manage")
     data = form.cleaned_data
     try:
-        result = services.change_plan(
+        result = plan_changes.change_plan(
             request.user, data["tier"], data["interval"], proration_date=data.get("proration_date")
         )
     except DomainError as exc:
@@ -125,7 +126,7 @@ def change_confirm(request):
 @require_POST
 def cancel(request):
     try:
-        sub = services.cancel(request.user)
+        sub = plan_changes.cancel(request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -137,7 +138,7 @@ def cancel(request):
 @require_POST
 def resume(request):
     try:
-        services.resume(request.user)
+        plan_changes.resume(request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -149,7 +150,7 @@ def resume(request):
 @require_POST
 def update_card(request):
     try:
-        url = services.start_card_update(request.user)
+        url = cards.start_card_update(request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("subscriptions:manage")
@@ -159,7 +160,7 @@ def update_card(request):
 @login_required
 def card_updated(request):
     try:
-        result = services.apply_card_update(request.GET.get("session_id", ""), user=request.user)
+        result = cards.apply_card_update(request.GET.get("session_id", ""), user=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("subscriptions:manage")

@@ -2,7 +2,7 @@
 
 from billing import interface as billing
 
-from . import services
+from .services import cards, sync
 
 SUBSCRIPTION_EVENTS = (
     "customer.subscription.created",
@@ -17,7 +17,7 @@ def _object(payload: dict) -> dict:
 
 
 def subscription_event(payload: dict) -> None:
-    services.sync_from_stripe(_object(payload).get("id", ""))
+    sync.sync_from_stripe(_object(payload).get("id", ""))
 
 
 def invoice_event(payload: dict) -> None:
@@ -26,13 +26,13 @@ def invoice_event(payload: dict) -> None:
         ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
     )
     if sub_id:
-        services.sync_from_stripe(sub_id)
+        sync.sync_from_stripe(sub_id)
 
 
 def card_update_event(payload: dict) -> None:
     session = _object(payload)
-    if session.get("mode") == "setup" and (session.get("metadata") or {}).get("purpose") == services.CARD_UPDATE:
-        services.apply_card_update(session["id"])
+    if session.get("mode") == "setup" and (session.get("metadata") or {}).get("purpose") == cards.CARD_UPDATE:
+        cards.apply_card_update(session["id"])
 
 
 def register() -> None:

@@ -7,7 +7,8 @@ from rest_framework.views import APIView
 from billing.interface import IDEMPOTENCY_PARAMETER, idempotent
 from config.schema import error_responses
 
-from .. import access, selectors, services
+from .. import access, selectors
+from ..services import plan_changes, subscribing
 from .serializers import (
     ChangeRequestSerializer,
     ChangeResultSerializer,
@@ -58,7 +59,7 @@ class SubscriptionStartView(APIView):
         serializer = PlanRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        start = services.start_subscription(request.user, data["tier"], data["interval"])
+        start = subscribing.start_subscription(request.user, data["tier"], data["interval"])
         return Response({"checkout_url": start.url, "payment_id": str(start.payment.pk)}, status=201)
 
 
@@ -87,7 +88,7 @@ class CurrentView(APIView):
         serializer = ChangeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        result = services.change_plan(
+        result = plan_changes.change_plan(
             request.user, data.get("tier", ""), data.get("interval"), proration_date=data.get("proration_date")
         )
         # Serialized to plain JSON types: the idempotency record stores this body for replays.
@@ -106,7 +107,7 @@ class PreviewChangeView(APIView):
         serializer = ChangeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        preview = services.preview_change(request.user, data.get("tier", ""), data.get("interval"))
+        preview = plan_changes.preview_change(request.user, data.get("tier", ""), data.get("interval"))
         return Response(PreviewSerializer(preview).data)
 
 
@@ -119,7 +120,7 @@ class CancelView(APIView):
         tags=TAGS,
     )
     def post(self, request):
-        services.cancel(request.user)
+        plan_changes.cancel(request.user)
         return Response(_current(request.user))
 
 
@@ -132,7 +133,7 @@ class ResumeView(APIView):
         tags=TAGS,
     )
     def post(self, request):
-        services.resume(request.user)
+        plan_changes.resume(request.user)
         return Response(_current(request.user))
 
 

@@ -9,9 +9,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from config.errors import DomainError
-from subscriptions import access, services
+from subscriptions import access
 from subscriptions.errors import UnknownTier
 from subscriptions.models import Entitlement, Feature, Tier, TierFeature
+from subscriptions.services import entitlements
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_seeded_tiers_and_features():
 def test_each_feature_granted_and_denied_by_tier_and_source(user, staff_user, source, tier, granted, denied):
     for code in granted + denied:
         assert not access.has_feature(user, code)
-    services.grant_entitlement(user, tier, source, reason="test", granted_by=staff_user, reference="x:1")
+    entitlements.grant_entitlement(user, tier, source, reason="test", granted_by=staff_user, reference="x:1")
     for code in granted:
         assert access.has_feature(user, code), code
     for code in denied:
@@ -60,11 +61,11 @@ def test_anonymous_and_free_have_nothing(user):
 
 def test_window_start_and_end(user):
     now = timezone.now()
-    services.grant_entitlement(user, "pro", "staff_grant", reason="later", valid_from=now + timedelta(days=1))
+    entitlements.grant_entitlement(user, "pro", "staff_grant", reason="later", valid_from=now + timedelta(days=1))
     assert not access.has_feature(user, "pro_library")
     cache.clear()
     Entitlement.objects.all().delete()
-    services.grant_entitlement(
+    entitlements.grant_entitlement(
         user,
         "pro",
         "staff_grant",
@@ -79,16 +80,16 @@ def test_cache_is_used_and_invalidated_on_grant_and_revoke(user, django_assert_n
     assert not access.has_feature(user, "pro_library")
     with django_assert_num_queries(0):
         assert not access.has_feature(user, "pro_library")
-    ent = services.grant_entitlement(user, "pro", "token_redemption", reference="redemption:1")
+    ent = entitlements.grant_entitlement(user, "pro", "token_redemption", reference="redemption:1")
     assert access.has_feature(user, "pro_library")
     with django_assert_num_queries(0):
         assert access.has_feature(user, "certificates")
-    services.revoke_entitlement(ent, reason="refund")
+    entitlements.revoke_entitlement(ent, reason="refund")
     assert not access.has_feature(user, "pro_library")
 
 
 def test_cache_invalidated_when_tier_features_change(user):
-    services.grant_entitlement(user, "pro", "staff_grant", reason="comp")
+    entitlements.grant_entitlement(user, "pro", "staff_grant", reason="comp")
     assert not access.has_feature(user, "priority_support")
     TierFeature.objects.create(tier=Tier.objects.get(code="pro"), feature=Feature.objects.get(code="priority_support"))
     assert access.has_feature(user, "priority_support")
@@ -96,10 +97,10 @@ def test_cache_invalidated_when_tier_features_change(user):
 
 def test_staff_grant_needs_reason_and_db_enforces_it(user):
     with pytest.raises(DomainError) as exc:
-        services.grant_entitlement(user, "pro", "staff_grant", reason=" ")
+        entitlements.grant_entitlement(user, "pro", "staff_grant", reason=" ")
     assert exc.value.code == "reason_required"
     with pytest.raises(UnknownTier):
-        services.grant_entitlement(user, "gold", "staff_grant", reason="x")
+        entitlements.grant_entitlement(user, "gold", "staff_grant", reason="x")
     with pytest.raises(IntegrityError):
         Entitlement.objects.create(
             user=user, tier=Tier.objects.get(code="pro"), source="staff_grant", valid_from=timezone.now()
@@ -129,7 +130,7 @@ def test_decorator_permission_and_template_tag(user, rf: RequestFactory):
     permission = access.HasFeature("certificates")()
     assert not permission.has_permission(request, None)
 
-    services.grant_entitlement(user, "pro", "licence_seat", reference="seat:1")
+    entitlements.grant_entitlement(user, "pro", "licence_seat", reference="seat:1")
     assert view(request).status_code == 200
     assert template.render(Context({"user": user})) == "True"
     assert permission.has_permission(request, None)

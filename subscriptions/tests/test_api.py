@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from billing.tests.support import pay
-from subscriptions import services
 from subscriptions.models import Subscription, Tier
+from subscriptions.services import entitlements, subscribing
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_pricing_page_fixed_queries_and_marks_current(client, user, django_asser
     assert response.status_code == 200
     body = response.content.decode()
     assert "$99.00" in body and "$990.00" in body and "per year" in body
-    services.grant_entitlement(user, "pro", "staff_grant", reason="comp")
+    entitlements.grant_entitlement(user, "pro", "staff_grant", reason="comp")
     client.force_login(user)
     body = client.get("/pricing/").content.decode()
     assert "Your plan" in body and "$9.99" in body
@@ -63,7 +63,7 @@ def test_current_and_features_for_a_free_user(api):
 
 
 def test_features_from_a_grant(api, user):
-    services.grant_entitlement(user, "enterprise", "licence_seat", reference="seat:9")
+    entitlements.grant_entitlement(user, "enterprise", "licence_seat", reference="seat:9")
     data = api.get("/api/v1/me/features/").json()
     assert data["tier"] == "enterprise" and "priority_support" in data["features"]
     assert data["entitlements"][0]["source"] == "licence_seat"
@@ -138,7 +138,7 @@ def test_catalog_sync_is_idempotent(emulator):
 
 
 def test_subscribed_user_gets_clear_errors(emulator, catalog, api, user):
-    start = services.start_subscription(user, "pro", "month")
+    start = subscribing.start_subscription(user, "pro", "month")
     assert pay(start.url, email=user.email).ok
     from billing.services import apply_checkout_session
 

@@ -8,9 +8,10 @@ from django.core import mail
 from django.utils import timezone
 
 from billing.tests.support import CARD_DECLINED, CARD_OK, pay
-from subscriptions import access, services
+from subscriptions import access
 from subscriptions.errors import NoSubscription, SubscriptionError
 from subscriptions.models import Entitlement, Subscription
+from subscriptions.services import cards, plan_changes, subscribing
 
 from .conftest import DAY
 
@@ -25,7 +26,7 @@ def card_starts_failing(emulator, customer_id: str, sub: Subscription) -> None:
 
 
 def subscribe(user, hooks, tier="pro", interval="month", card=CARD_OK) -> Subscription:
-    start = services.start_subscription(user, tier, interval)
+    start = subscribing.start_subscription(user, tier, interval)
     result = pay(start.url, card, email=user.email)
     assert result.ok, result.page
     hooks.deliver()
@@ -67,10 +68,10 @@ def test_upgrade_mid_period_charges_exactly_the_preview(stripe_webhooks, catalog
     clock.advance(10 * DAY)
     stripe_webhooks.deliver()
 
-    preview = services.preview_change(user, "enterprise", "month")
+    preview = plan_changes.preview_change(user, "enterprise", "month")
     assert preview.kind == "upgrade"
     assert 0 < preview.amount_due_now < 9900 - 999  # prorated: less than a full month's difference
-    result = services.change_plan(user, "enterprise", "month", proration_date=preview.proration_date)
+    result = plan_changes.change_plan(user, "enterprise", "month", proration_date=preview.proration_date)
     stripe_webhooks.deliver()
 
     assert result.kind == "upgrade"
@@ -87,9 +88,9 @@ def test_downgrade_applies_at_period_end(stripe_webhooks, catalog, clock, user):
     end = _period_end_ts(sub)
     clock.advance(5 * DAY)
 
-    preview = services.preview_change(user, "pro", "month")
+    preview = plan_changes.preview_change(user, "pro", "month")
     assert preview.kind == "downgrade" and preview.amount_due_now == 0
-    result = services.change_plan(user, "pro", "month")
+    result = plan_changes.change_plan(user, "pro", "month")
     stripe_webhooks.deliver()
     assert result.kind == "downgrade"
     sub.refresh_from_db()
@@ -116,7 +117,7 @@ def test_cancel_keeps_access_until_period_end_not_a_day_after_then_resume_is_gon
     clock.customer_for(user)
     sub = subscribe(user, stripe_webhooks)
     end = _period_end_ts(sub)
-    services.cancel(user)
+    plan_changes.cancel(user)
     stripe_webhooks.deliver()
     sub.refresh_from_db()
     assert sub.cancel_at_period_end
@@ -140,8 +141,8 @@ def test_resume_before_the_end_keeps_the_subscription(stripe_webhooks, catalog, 
     clock.customer_for(user)
     sub = subscribe(user, stripe_webhooks)
     end = _period_end_ts(sub)
-    services.cancel(user)
-    services.resume(user)
+    plan_changes.cancel(user)
+    plan_changes.resume(user)
     stripe_webhooks.deliver()
     sub.refresh_from_db()
     assert not sub.cancel_at_period_end
@@ -240,13 +241,13 @@ def _session_id(redirect: str) -> str:
 
 def test_updating_the_card_retries_the_failed_renewal_at_once(stripe_webhooks, catalog, clock, user, emulator):
     sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
-    url = services.start_card_update(user)
+    url = cards.start_card_update(user)
     declined = pay(url, CARD_DECLINED, email=user.email)
     assert not declined.ok and "declined" in declined.page  # the hosted page says so; nothing changed
     saved = pay(url, "5555555555554444", email=user.email)
     assert saved.ok, saved.page
 
-    result = services.apply_card_update(_session_id(saved.redirect), user=user)
+    result = cards.apply_card_update(_session_id(saved.redirect), user=user)
     assert result.retried and result.paid
     assert result.card == "Mastercard ending 4444"
     assert "overdue payment went through" in result.summary
@@ -256,7 +257,7 @@ def test_updating_the_card_retries_the_failed_renewal_at_once(stripe_webhooks, c
 
     # The webhook for the same Checkout arrives afterwards (and twice): nothing is charged again.
     stripe_webhooks.deliver()
-    again = services.apply_card_update(_session_id(saved.redirect), user=user)
+    again = cards.apply_card_update(_session_id(saved.redirect), user=user)
     assert not again.retried
     invoices = emulator.stripe_client().invoices.list(params={"subscription": sub.stripe_subscription_id}).data
     assert sorted(i.status for i in invoices) == ["paid", "paid"]
@@ -266,7 +267,7 @@ def test_updating_the_card_retries_the_failed_renewal_at_once(stripe_webhooks, c
 
 def test_the_card_update_webhook_alone_recovers_the_subscription(stripe_webhooks, catalog, clock, user, emulator):
     sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
-    saved = pay(services.start_card_update(user), CARD_OK, email=user.email)
+    saved = pay(cards.start_card_update(user), CARD_OK, email=user.email)
     assert saved.ok
     stripe_webhooks.deliver()  # the learner closed the tab before the return page loaded
     sub.refresh_from_db()
@@ -276,9 +277,9 @@ def test_the_card_update_webhook_alone_recovers_the_subscription(stripe_webhooks
 
 def test_a_new_card_that_also_fails_keeps_past_due_and_says_why(stripe_webhooks, catalog, clock, user, emulator):
     sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
-    saved = pay(services.start_card_update(user), "4000000000000341", email=user.email)
+    saved = pay(cards.start_card_update(user), "4000000000000341", email=user.email)
     assert saved.ok  # this test card saves fine and declines only when charged
-    result = services.apply_card_update(_session_id(saved.redirect), user=user)
+    result = cards.apply_card_update(_session_id(saved.redirect), user=user)
     assert result.retried and not result.paid
     assert "overdue payment failed" in result.summary and "declined" in result.failure
     sub.refresh_from_db()
@@ -288,8 +289,8 @@ def test_a_new_card_that_also_fails_keeps_past_due_and_says_why(stripe_webhooks,
 
 def test_card_update_of_an_active_subscription_changes_only_the_card(stripe_webhooks, catalog, clock, user, emulator):
     sub = subscribe(user, stripe_webhooks)
-    saved = pay(services.start_card_update(user), "5555555555554444", email=user.email)
-    result = services.apply_card_update(_session_id(saved.redirect), user=user)
+    saved = pay(cards.start_card_update(user), "5555555555554444", email=user.email)
+    result = cards.apply_card_update(_session_id(saved.redirect), user=user)
     assert not result.retried and result.summary.startswith("Your card is updated: Mastercard ending 4444")
     stripe_sub = emulator.stripe_client().subscriptions.retrieve(
         sub.stripe_subscription_id, params={"expand": ["default_payment_method"]}
@@ -299,16 +300,16 @@ def test_card_update_of_an_active_subscription_changes_only_the_card(stripe_webh
 
 def test_card_update_refusals(stripe_webhooks, catalog, clock, user, other_user, emulator):
     with pytest.raises(NoSubscription):
-        services.start_card_update(user)  # nothing to update
+        cards.start_card_update(user)  # nothing to update
     subscribe(user, stripe_webhooks)
-    url = services.start_card_update(user)
+    url = cards.start_card_update(user)
     session_id = url.rsplit("/", 1)[1]
     with pytest.raises(SubscriptionError) as not_saved:
-        services.apply_card_update(session_id, user=user)
+        cards.apply_card_update(session_id, user=user)
     assert not_saved.value.code == "card_not_saved"
     saved = pay(url, CARD_OK, email=user.email)
     with pytest.raises(NoSubscription):
-        services.apply_card_update(_session_id(saved.redirect), user=other_user)
+        cards.apply_card_update(_session_id(saved.redirect), user=other_user)
 
 
 def test_card_update_pages(client, stripe_webhooks, catalog, clock, user, emulator):
@@ -335,23 +336,23 @@ def test_concurrent_first_syncs_create_one_subscription_and_one_welcome(emulator
 
     from django.db import connection
 
-    start = services.start_subscription(user, "pro", "month")
+    start = subscribing.start_subscription(user, "pro", "month")
     assert pay(start.url, CARD_OK, email=user.email).ok
     sub_id = (
         emulator.stripe_client().v1.checkout.sessions.retrieve(start.payment.stripe_checkout_session_id).subscription
     )
     barrier, errors = threading.Barrier(4), []
 
-    def sync():
+    def run_sync():
         try:
             barrier.wait()
-            services.sync_from_stripe(sub_id, user=user)
+            sync.sync_from_stripe(sub_id, user=user)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(repr(exc))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sync) for _ in range(4)]
+    threads = [threading.Thread(target=run_sync) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -368,13 +369,13 @@ def test_stripe_failing_during_the_retry_is_raised_so_the_webhook_tries_again(
     from billing.errors import PaymentProviderUnavailable
 
     sub, _end = _past_due(user, stripe_webhooks, clock, emulator)
-    saved = pay(services.start_card_update(user), CARD_OK, email=user.email)
+    saved = pay(cards.start_card_update(user), CARD_OK, email=user.email)
     emulator.control.fault("error", 1, status=500, path="/v1/invoices", method="POST")
     with pytest.raises(PaymentProviderUnavailable):  # not reported as "the card failed"
-        services.apply_card_update(_session_id(saved.redirect), user=user)
+        cards.apply_card_update(_session_id(saved.redirect), user=user)
     sub.refresh_from_db()
     assert sub.status == Subscription.Status.PAST_DUE
-    again = services.apply_card_update(_session_id(saved.redirect), user=user)  # the retry
+    again = cards.apply_card_update(_session_id(saved.redirect), user=user)  # the retry
     assert again.retried and again.paid
     sub.refresh_from_db()
     assert sub.status == Subscription.Status.ACTIVE
