@@ -11,7 +11,7 @@ from billing.tests.support import CARD_DECLINED, CARD_OK, pay
 from subscriptions import access
 from subscriptions.errors import NoSubscription, SubscriptionError
 from subscriptions.models import Entitlement, Subscription
-from subscriptions.services import cards, plan_changes, subscribing
+from subscriptions.services import cards, plan_changes, subscribing, sync
 
 from .conftest import DAY
 
