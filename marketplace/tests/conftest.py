@@ -66,16 +66,16 @@ class _ProLibraryHolders:
 
     def add(self, user_pk: int) -> None:
         from accounts.models import User
+        from subscriptions.interface import grant_entitlement
         from subscriptions.models import Entitlement
-        from subscriptions.services import grant_entitlement
 
         user = User.objects.get(pk=user_pk)
         grant_entitlement(user, "pro", Entitlement.Source.STAFF_GRANT, reason="test", reference="pro-library-test")
         self.users.append(user)
 
     def clear(self) -> None:
+        from subscriptions.interface import revoke_entitlements
         from subscriptions.models import Entitlement
-        from subscriptions.services import revoke_entitlements
 
         for user in self.users:
             revoke_entitlements(

@@ -17,8 +17,8 @@ from config.errors import DomainError
 from marketplace import tasks
 from marketplace.models import EarningsEntry, InstructorBalance, RevenueShareRule, Sale
 from marketplace.services import earnings, purchases
+from subscriptions.interface import grant_entitlement
 from subscriptions.models import Entitlement
-from subscriptions.services import grant_entitlement
 
 from .factories import course_with_lessons
 
