@@ -13,3 +13,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_runtest_setup(item):
+    """The `postgres` marker means what it says (pyproject): such a test is skipped on SQLite."""
+    if item.get_closest_marker("postgres"):
+        from django.conf import settings
+
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            pytest.skip("needs PostgreSQL (row locks, concurrency)")
