@@ -8,11 +8,13 @@ from billing.tests.support import emulator, stripe_emulator_server, stripe_webho
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters, CAPTCHA replay marks and feature caches must not leak between tests."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
 
 
 def pytest_runtest_setup(item):

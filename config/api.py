@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, pagination, status, throttling
@@ -81,7 +82,14 @@ class Pagination(pagination.PageNumberPagination):
 
 
 class _RateLimitHeadersMixin:
-    """Adds X-RateLimit-Limit / X-RateLimit-Remaining to every throttled view's response."""
+    """Adds X-RateLimit-Limit / X-RateLimit-Remaining to every throttled view's response.
+
+    Counters live in the "state" cache, shared by every instance and never evicted (an evicted counter would
+    hand a caller a fresh allowance)."""
+
+    @property
+    def cache(self):
+        return caches["state"]
 
     def allow_request(self, request, view):
         allowed = super().allow_request(request, view)

@@ -1,7 +1,7 @@
 """Liveness and readiness probes."""
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -24,21 +24,47 @@ def _check_database() -> str | None:
     return None
 
 
-def _check_cache() -> str | None:
-    if not settings.REDIS_URL:
-        return None
+# A check returns None (ok), one of these notes (nothing to check), or the problem.
+NOT_CONFIGURED = "not configured"  # the embedded default has no such server
+SAME_AS_CACHE = "same as cache"
+_NOTES = (NOT_CONFIGURED, SAME_AS_CACHE)
+_IN_PROCESS_CACHES = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")
+
+
+def _networked(alias: str) -> bool:
+    config = settings.CACHES.get(alias)
+    return bool(config) and not config["BACKEND"].startswith(_IN_PROCESS_CACHES)
+
+
+def _probe_cache(alias: str) -> str | None:
     try:
-        cache.set("readyz-probe", "1", timeout=5)
-        if cache.get("readyz-probe") != "1":
-            return "cache did not return what was stored"
+        backend = caches[alias]
+        backend.set("readyz-probe", "1", timeout=5)
+        if backend.get("readyz-probe") != "1":
+            return f"{alias} cache did not return what was stored"
     except Exception as exc:  # noqa: BLE001
         return f"cache unavailable: {exc.__class__.__name__}"
     return None
 
 
+def _check_cache() -> str | None:
+    """The evicting cache role (REDIS_CACHE_URL)."""
+    return _probe_cache("default") if _networked("default") else NOT_CONFIGURED
+
+
+def _check_state() -> str | None:
+    """The non-evicting role for throttle counters, CAPTCHA replay marks and locks (REDIS_STATE_URL), when it
+    is a server of its own rather than the cache's."""
+    if not _networked("state"):
+        return NOT_CONFIGURED
+    if settings.CACHES["state"].get("LOCATION") == settings.CACHES["default"].get("LOCATION"):
+        return SAME_AS_CACHE
+    return _probe_cache("state")
+
+
 def _check_broker() -> str | None:
     if not settings.CELERY_BROKER_URL or settings.CELERY_TASK_ALWAYS_EAGER:
-        return None
+        return NOT_CONFIGURED
     try:
         from config.celery import app
 
@@ -53,14 +79,16 @@ def _check_broker() -> str | None:
 @never_cache
 @require_GET
 def readyz(request):
-    """Ready to serve: the database answers, and the cache and broker when configured."""
-    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    """Ready to serve: the database answers, and each Redis role (cache, state, broker) when configured."""
+    checks = {"database": _check_database, "cache": _check_cache, "state": _check_state, "broker": _check_broker}
     results = {}
     failures = {}
     for name, check in checks.items():
         problem = check()
         if problem is None:
             results[name] = "ok"
+        elif problem in _NOTES:
+            results[name] = problem
         else:
             results[name] = "failed"
             failures[name] = problem

@@ -114,22 +114,38 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery broker: Redis when REDIS_URL is set, otherwise in-process.
+# Production runs two Redis roles (docs/deploy.md): the cache may evict (allkeys-lru); the broker must not
+# (noeviction, persistence on). Each has its own URL; REDIS_URL is the fallback for both.
+# The "state" cache holds what must not be evicted but is not a Celery message: API throttle counters,
+# CAPTCHA replay marks and locks. Point REDIS_STATE_URL at the non-evicting Redis (another DB number than
+# the broker's: clearing a Django cache flushes its whole DB). Unset, it shares the cache's URL.
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
-            },
-        }
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default=REDIS_URL)
+REDIS_STATE_URL = env("REDIS_STATE_URL", default=REDIS_CACHE_URL)
+
+
+def redis_cache(url: str, key_prefix: str = "") -> dict:
+    """A django-redis cache, or a local-memory one when no URL is given (the embedded default)."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": key_prefix or "default"}
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = {"default": redis_cache(REDIS_CACHE_URL), "state": redis_cache(REDIS_STATE_URL, key_prefix="state")}
+ALTCHA_CACHE_ALIAS = "state"
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# A message a killed worker had taken is handed to another worker after this many seconds (Redis broker).
+# It must exceed the longest task run and retry countdown (10 minutes), or a task runs twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -203,8 +219,12 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# STATIC_URL may be a CDN origin (https://cdn.example/static/) that pulls from this site's /static/:
+# WhiteNoise serves hashed names with far-future immutable caching and CORS, and the CSP allows the origin.
+STATIC_URL = env("STATIC_URL", default="/static/")
+if not STATIC_URL.endswith("/"):
+    STATIC_URL += "/"
+STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
@@ -212,6 +232,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads (course covers, logos, attachments): an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set,
+# so every instance sees every file; MEDIA_ROOT on local disk otherwise (one instance only).
+from config.deployment import media_origins, origin_of, s3_storage  # noqa: E402
+
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="")
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="")
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default="")
+AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = s3_storage(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=AWS_S3_ENDPOINT_URL,
+        region=AWS_S3_REGION_NAME,
+        custom_domain=AWS_S3_CUSTOM_DOMAIN,
+        addressing_style=AWS_S3_ADDRESSING_STYLE,
+        location=env("AWS_LOCATION", default="media"),
+        link_seconds=env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+    )
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -279,14 +318,23 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Content Security Policy: no inline scripts or styles, nothing from other origins.
+# Content Security Policy: no inline scripts or styles, nothing from other origins but the static files'
+# CDN (STATIC_URL) and the uploads' bucket.
+_STATIC_ORIGINS = [origin] if (origin := origin_of(STATIC_URL)) else []
+_MEDIA_ORIGINS = media_origins(
+    bucket=AWS_STORAGE_BUCKET_NAME,
+    custom_domain=AWS_S3_CUSTOM_DOMAIN,
+    endpoint_url=AWS_S3_ENDPOINT_URL,
+    region=AWS_S3_REGION_NAME,
+    addressing_style=AWS_S3_ADDRESSING_STYLE,
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        "script-src": ["'self'", *_STATIC_ORIGINS],
+        "style-src": ["'self'", *_STATIC_ORIGINS],
+        "img-src": ["'self'", "data:", *_STATIC_ORIGINS, *_MEDIA_ORIGINS],
+        "font-src": ["'self'", *_STATIC_ORIGINS],
         "connect-src": ["'self'"],
         # ALTCHA solves its proof of work in a worker built from a blob.
         "worker-src": ["'self'", "blob:"],

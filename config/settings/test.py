@@ -20,5 +20,8 @@ ALTCHA_MAX_NUMBER = 1000
 _worker = env("PYTEST_XDIST_WORKER", default="")
 if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
     _db = 1 + int(_worker[2:])
-    _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL  # noqa: F405
-    CACHES["default"]["LOCATION"] = f"{_base}/{_db}"  # noqa: F405
+    for _alias in CACHES.values():  # noqa: F405 - the "state" cache too
+        if _alias["BACKEND"].startswith("django_redis"):
+            _url = _alias["LOCATION"]
+            _base = _url.rsplit("/", 1)[0] if _url.count("/") > 2 else _url
+            _alias["LOCATION"] = f"{_base}/{_db}"

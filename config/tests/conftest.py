@@ -1,5 +1,7 @@
 import pytest
 
+from config.testing_s3 import s3_bucket_storage, s3_server  # noqa: F401 - pytest fixtures
+
 
 @pytest.fixture
 def test_urls(settings):

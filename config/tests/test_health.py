@@ -84,7 +84,7 @@ def test_readyz_with_a_running_redis(client, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
-    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "state": "same as cache", "broker": "ok"}
 
 
 def test_readyz_is_get_only(client, db):

@@ -96,8 +96,9 @@ def test_the_window_passes(api, monkeypatch):
 
 
 def test_counters_live_in_the_configured_cache(api, monkeypatch):
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     set_rates(monkeypatch, anon="1/minute", user="1000/minute")
     api.get(PING, REMOTE_ADDR="203.0.113.9")
-    assert cache.get("throttle_anon_203.0.113.9")
+    # The non-evicting "state" cache: an evicted counter would hand the caller a fresh allowance.
+    assert caches["state"].get("throttle_anon_203.0.113.9")
