@@ -10,11 +10,12 @@ import subprocess
 import sys
 
 import pytest
-from django.core.management import call_command
+from django.conf import settings as django_settings
 from django.test import Client, override_settings
 
 CDN = "https://cdn.lyceum.example"
 CDN_STATIC_URL = f"{CDN}/static/"
+BASE_DIR = django_settings.BASE_DIR
 MANIFEST_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
@@ -72,13 +73,24 @@ def test_the_uploads_bucket_is_an_image_source_when_configured():
 
 
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory, django_db_blocker):
-    """collectstatic as the image build runs it: hashed, compressed names and a manifest."""
+def collected(tmp_path_factory):
+    """collectstatic as the image build (deploy/Dockerfile) runs it: base settings and no other variable (no
+    secret exists at build time), hashed and compressed names, a manifest."""
     root = tmp_path_factory.mktemp("staticfiles")
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings.base", "STATIC_ROOT": str(root)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
     storages = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
     storages["staticfiles"] = {"BACKEND": MANIFEST_STORAGE}
-    with override_settings(STATIC_ROOT=str(root), STATIC_URL=CDN_STATIC_URL, STORAGES=storages):
-        call_command("collectstatic", interactive=False, verbosity=0)
     manifest = json.loads((root / "staticfiles.json").read_text())["paths"]
     return root, storages, manifest
 
