@@ -3,6 +3,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from config.text import single_line
+
 from .models import Payment, Refund
 
 SUBJECTS = {
@@ -27,7 +29,7 @@ def send_payment_email(payment_id: str, kind: str, refund_id: int | None = None)
         "receipt_url": settings.SITE_URL + reverse("billing:receipt", args=[payment.pk]),
         "retry_url": settings.SITE_URL + reverse("billing:payment_retry", args=[payment.pk]),
     }
-    subject = SUBJECTS[kind].format(receipt=payment.receipt_number or "", description=payment.description)
+    subject = single_line(SUBJECTS[kind].format(receipt=payment.receipt_number or "", description=payment.description))
     text = render_to_string(f"billing/emails/{kind}.txt", context)
     html = render_to_string(f"billing/emails/{kind}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [payment.user.email])

@@ -13,7 +13,7 @@ Records (read them; write only through the functions above)
     ``Payment``, ``Refund``, ``Customer``, ``ConnectedAccount``.
 Money helpers (integer minor units + ISO currency)
     ``format_money``, ``parse_amount``, ``check_currency``, ``split``, ``proportion``, ``major_units``,
-    ``BPS``, ``format_bps``, ``bps_as_percent``, ``MoneyError``.
+    ``BPS``, ``format_bps``, ``bps_as_percent``, ``MoneyError``, ``MAX_AMOUNT`` (the largest amount handled).
 Errors (all ``DomainError``s with a code)
     ``PaymentError``, ``CardDeclined``, ``PaymentProviderUnavailable``, ``PaymentProviderError``, ``RefundError``.
 API idempotency
@@ -58,6 +58,7 @@ from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .models import ConnectedAccount, Customer, Payment, Refund
 from .money import (
     BPS,
+    MAX_AMOUNT,
     MoneyError,
     bps_as_percent,
     check_currency,
@@ -73,6 +74,7 @@ from .services import CheckoutItem, CheckoutStart, get_or_create_customer, refun
 
 __all__ = [
     "BPS",
+    "MAX_AMOUNT",
     "IDEMPOTENCY_PARAMETER",
     "CardDeclined",
     "CheckoutItem",

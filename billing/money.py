@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 CURRENCIES: dict[str, int] = {"usd": 2, "eur": 2, "gbp": 2, "jpy": 0}
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
 BPS = 10_000  # basis points in a whole
+# The largest amount anything on the site handles: Stripe's limit for one charge (8 digits of minor units).
+MAX_AMOUNT = 99_999_999
 
 
 class MoneyError(ValueError):
@@ -81,8 +83,14 @@ def parse_amount(text: str, currency: str = "usd") -> int | None:
         amount = Decimal(value)
     except InvalidOperation:
         raise MoneyError(f"Enter an amount such as {example}.") from None
+    if not amount.is_finite() or amount < 0:
+        raise MoneyError(f"Enter an amount such as {example}.")
+    largest = Decimal(MAX_AMOUNT).scaleb(-exponent)
+    if amount > largest:
+        # Checked before quantize(), which cannot represent huge values such as 1e308.
+        raise MoneyError(f"Enter an amount of at most {largest:,}.")
     quantum = Decimal(1).scaleb(-exponent)
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(quantum):
+    if amount != amount.quantize(quantum):
         raise MoneyError(f"Enter an amount such as {example} (at most {exponent} decimals).")
     return int(amount.scaleb(exponent))
 

@@ -1,7 +1,7 @@
 """Stripe webhook intake and dispatch.
 
-`receive` stores the raw delivery first as dj-stripe's WebhookEventTrigger, verifies the signature
-with the endpoint secret dj-stripe keeps, records a StripeEvent once per event id and processes it
+`receive` verifies the signature with the endpoint secret dj-stripe keeps, then stores the raw delivery
+as dj-stripe's WebhookEventTrigger (unsigned posts are never stored), records a StripeEvent once per event id and processes it
 in a Celery task after commit, so the HTTP answer is fast. Billing's own handlers run first; then every handler
 other apps registered for the type. Handlers re-read objects from Stripe rather than trusting the
 event's snapshot, so order does not matter.
@@ -18,30 +18,52 @@ from .models import StripeEvent
 logger = logging.getLogger(__name__)
 
 
+# Stripe's events are a few KiB; anything near this is not one of them. Checked before the body is read.
+MAX_WEBHOOK_BODY_BYTES = 256 * 1024
+
+
 def receive(request, endpoint_uuid) -> tuple[int, str]:
-    """Store, verify and enqueue one delivery. Returns (HTTP status, message)."""
+    """Verify, store and enqueue one delivery. Returns (HTTP status, message).
+
+    Nothing is stored before the signature checks out: an unsigned post costs us no row."""
+    import json
+
+    import stripe
     from djstripe.models import WebhookEndpoint, WebhookEventTrigger
     from djstripe.models.webhooks import get_remote_ip
 
     endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=endpoint_uuid).first()
     if endpoint is None:
         return 404, "unknown webhook endpoint"
+    try:
+        declared_length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return 400, "invalid Content-Length"
+    if declared_length > MAX_WEBHOOK_BODY_BYTES or len(request.body) > MAX_WEBHOOK_BODY_BYTES:
+        return 413, "payload too large"
+    body = request.body.decode("utf-8", "replace")
+    if not endpoint.secret:
+        return 400, "invalid signature"
+    try:
+        stripe.WebhookSignature.verify_header(
+            body, request.headers.get("Stripe-Signature", ""), endpoint.secret, endpoint.djstripe_tolerance
+        )
+    except stripe.SignatureVerificationError:
+        return 400, "invalid signature"
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if not (isinstance(payload, dict) and isinstance(payload.get("id"), str) and isinstance(payload.get("type"), str)):
+        return 400, "not a Stripe event"
     trigger = WebhookEventTrigger.objects.create(
         headers=dict(request.headers),
-        body=request.body.decode("utf-8", "replace"),
+        body=body,
         remote_ip=get_remote_ip(request),
         webhook_endpoint=endpoint,
+        valid=True,
     )
-    trigger.valid = bool(endpoint.secret) and trigger.verify_signature(
-        secret=endpoint.secret, tolerance=endpoint.djstripe_tolerance
-    )
-    if not trigger.valid or not trigger.json_body.get("id"):
-        trigger.valid = False
-        trigger.exception = "signature verification failed"
-        trigger.save()
-        return 400, "invalid signature"
-    trigger.save()
-    record_event(trigger.json_body, trigger_id=trigger.pk)
+    record_event(payload, trigger_id=trigger.pk)
     return 200, "ok"
 
 
@@ -50,7 +72,8 @@ def record_event(payload: dict, *, trigger_id: int | None = None) -> StripeEvent
 
     if not payload.get("id") or not payload.get("type"):
         return None
-    obj = (payload.get("data") or {}).get("object") or {}
+    data = payload.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
     try:
         with transaction.atomic():
             event, created = StripeEvent.objects.get_or_create(

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, Page
 from django.http import Http404
 from rest_framework import exceptions, pagination, status, throttling
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .errors import DomainError
 
@@ -76,9 +78,58 @@ def exception_handler(exc, context):
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Page numbers from 1. A page past the end is an empty page (200, `results: []`, the true `count`, and
+    `previous` pointing at the last page), so a client walking pages while rows disappear never trips; a page
+    that is not a whole number from 1 (`0`, `-1`, `abc`) is bad input: 400 `validation_error` naming `page`."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    page_query_description = (
+        "A page number from 1 (or `last`). Past the last page: an empty `results` list. "
+        "0, a negative number or anything else: 400."
+    )
+    # Beyond this nobody is paging: answered as past the end without asking the database for an offset.
+    max_page_number = 1_000_000
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {self.page_query_param: [f"“{raw[:20]}” is not a page number: use a whole number from 1."]}
+            )
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        paginator = self.django_paginator_class(queryset, page_size)
+        number = self.get_page_number(request, paginator)
+        self.past_the_end = False
+        try:
+            if number > self.max_page_number:
+                raise EmptyPage("past the end")
+            self.page = paginator.page(number)
+        except EmptyPage:
+            self.past_the_end = True
+            self.page = Page([], number, paginator)
+        return list(self.page)
+
+    def get_next_link(self):
+        return None if self.past_the_end else super().get_next_link()
+
+    def get_previous_link(self):
+        if not self.past_the_end:
+            return super().get_previous_link()
+        last = self.page.paginator.num_pages
+        url = self.request.build_absolute_uri()
+        if last <= 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, last)
 
 
 class _RateLimitHeadersMixin:

@@ -31,3 +31,20 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         503: "A dependency is unavailable; try again.",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions.get(code, "Error.")) for code in statuses}
+
+
+def document_bad_page(result, generator, request, public):
+    """drf-spectacular post-processing hook: every paginated list answers 400 to a bad `page` (see
+    config.api.Pagination), so each operation with a `page` parameter documents the 400 error."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            names = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
+            responses = operation.setdefault("responses", {})
+            if "page" in names and "400" not in responses:
+                responses["400"] = {
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "description": "The request is not valid; `fields` names what to fix (e.g. `page`).",
+                }
+    return result

@@ -5,6 +5,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from config.text import single_line
+
 SUBJECTS = {
     "application_approved": "You can now teach on Lyceum",
     "application_rejected": "About your application to teach on Lyceum",
@@ -23,7 +25,7 @@ def send_now(kind: str, to, context: dict) -> None:
         return
     context = {"user": to, "site_url": settings.SITE_URL, **context}
     title = getattr(context.get("course"), "title", "")
-    subject = SUBJECTS[kind].format(title=title, amount=context.get("amount", ""))
+    subject = single_line(SUBJECTS[kind].format(title=title, amount=context.get("amount", "")))
     text = render_to_string(f"marketplace/emails/{kind}.txt", context)
     html = render_to_string(f"marketplace/emails/{kind}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to.email])

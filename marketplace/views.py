@@ -48,8 +48,10 @@ def _pro_pricing_url() -> str | None:
 
 def catalogue(request):
     form = CatalogueForm(request.GET)
-    # An invalid filter (e.g. a price of "abc") is shown on the form; the list then ignores the filters.
-    filters = form.filters() if form.is_valid() else CatalogueFilters()
+    # An invalid filter (e.g. a price of "abc" or "1e308") is shown on the form with a 400; the list then
+    # ignores the filters.
+    valid = form.is_valid()
+    filters = form.filters() if valid else CatalogueFilters()
     page = selectors.CataloguePaginator(selectors.catalogue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -63,6 +65,7 @@ def catalogue(request):
             "filters": filters,
             "query_string": query.urlencode(),
         },
+        status=200 if valid else 400,
     )
 
 

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from billing.interface import format_money
+from config.text import single_line
 
 from .models import Interval, Subscription
 
@@ -111,6 +112,8 @@ def send_subscription_email(subscription_id: int, kind: str, amount: int = 0) ->
     context = {"user": sub.user, "subscription": sub, **_content(sub, kind, amount)}
     text = render_to_string("subscriptions/emails/notice.txt", context)
     html = render_to_string("subscriptions/emails/notice.html", context)
-    message = EmailMultiAlternatives(context["subject"], text, settings.DEFAULT_FROM_EMAIL, [sub.user.email])
+    message = EmailMultiAlternatives(
+        single_line(context["subject"]), text, settings.DEFAULT_FROM_EMAIL, [sub.user.email]
+    )
     message.attach_alternative(html, "text/html")
     message.send()

@@ -1,12 +1,14 @@
 import django_filters
 
+from config.filters import UTCIsoDateTimeFilter
+
 from ..models import Payment
 
 
 class PaymentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Payment.Status.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     purpose = django_filters.CharFilter()
 
     class Meta:

@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from ..models import Payment, Refund
+from ..money import MAX_AMOUNT
 
 
 class RefundSerializer(serializers.ModelSerializer):
@@ -53,7 +54,10 @@ class CheckoutResponseSerializer(serializers.Serializer):
 
 class RefundRequestSerializer(serializers.Serializer):
     amount = serializers.IntegerField(
-        required=False, min_value=1, help_text="Minor units (cents). Omit for the whole remaining amount."
+        required=False,
+        min_value=1,
+        max_value=MAX_AMOUNT,
+        help_text="Minor units (cents). Omit for the whole remaining amount.",
     )
     reason = serializers.CharField(max_length=500)
 

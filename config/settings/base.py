@@ -309,6 +309,10 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKeyAuth": {"type": "http", "scheme": "bearer", "description": "A personal API key."}}
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_bad_page",
+    ],
     # Several models have a field named "status": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "billing.models.Payment.Status",

@@ -156,6 +156,9 @@ class TestPagination:
         VerifiedUserFactory.create_batch(5)
         assert len(api.get("/api/v1/test/users/", {"page_size": 2}).json()["results"]) == 2
 
-    def test_a_page_past_the_end_is_a_404_in_the_error_shape(self, api):
+    def test_a_page_past_the_end_is_empty_and_page_0_a_400_in_the_error_shape(self, api):
+        """The paging rule is issue 11's decision (defect 10); config/tests/test_pagination.py has the rest."""
         VerifiedUserFactory.create_batch(3)
-        assert_error(api.get("/api/v1/test/users/", {"page": 9}), 404, "not_found")
+        past = api.get("/api/v1/test/users/", {"page": 9})
+        assert past.status_code == 200 and past.json()["results"] == [] and past.json()["count"] == 3
+        assert_error(api.get("/api/v1/test/users/", {"page": 0}), 400, "validation_error")

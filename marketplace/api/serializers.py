@@ -2,6 +2,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing.interface import MAX_AMOUNT
+
 from ..models import Course, Enrollment, Lesson, Module
 from ..rendering import render_markdown
 from ..selectors import SORTS, CatalogueFilters
@@ -11,8 +13,12 @@ class CatalogueQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Full-text search.")
     category = serializers.SlugField(required=False, help_text="A category slug.")
     level = serializers.ChoiceField(choices=Course.Level.choices, required=False)
-    min_price = serializers.IntegerField(required=False, min_value=0, help_text="In minor units (cents).")
-    max_price = serializers.IntegerField(required=False, min_value=0, help_text="In minor units (cents).")
+    min_price = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_AMOUNT, help_text="In minor units (cents)."
+    )
+    max_price = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_AMOUNT, help_text="In minor units (cents)."
+    )
     free = serializers.BooleanField(required=False, allow_null=True, default=None)
     pro_library = serializers.BooleanField(required=False, allow_null=True, default=None)
     min_rating = serializers.DecimalField(required=False, max_digits=3, decimal_places=2, min_value=0, max_value=5)

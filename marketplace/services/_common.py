@@ -1,4 +1,5 @@
 from config.errors import DomainError
+from config.text import has_line_break_or_control
 
 
 class ValidationFailed(DomainError):
@@ -37,3 +38,9 @@ def check_length(errors: Errors, field: str, label: str, value: str, *, minimum:
             errors.add(field, f"{label} must be at least {minimum} characters (it has {length}).")
     elif length > maximum:
         errors.add(field, f"{label} must be at most {maximum} characters (it has {length}).")
+
+
+def check_single_line(errors: Errors, field: str, label: str, value: str) -> None:
+    """Titles are one line: they are quoted in e-mail subjects, page titles and CSV cells."""
+    if has_line_break_or_control(value):
+        errors.add(field, f"{label} must be on one line, without line breaks or tabs.")

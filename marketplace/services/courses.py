@@ -14,7 +14,7 @@ from config.errors import ConflictError, DomainError
 from .. import emails
 from ..models import COURSE_CURRENCIES, MAX_PRICE, MIN_PRICE, Category, Course, Lesson, Module
 from ..validators import cover_image_problem
-from ._common import Errors, Forbidden, check_length
+from ._common import Errors, Forbidden, check_length, check_single_line
 
 COURSE_FIELDS = (
     "title",
@@ -52,7 +52,9 @@ def _require_editable(course: Course) -> None:
 def _validate_course(values: dict[str, Any]) -> None:
     errors = Errors()
     check_length(errors, "title", "The title", values["title"], minimum=5, maximum=120)
+    check_single_line(errors, "title", "The title", values["title"])
     check_length(errors, "subtitle", "The subtitle", values["subtitle"], maximum=200)
+    check_single_line(errors, "subtitle", "The subtitle", values["subtitle"])
     check_length(errors, "description", "The description", values["description"], maximum=20_000)
     price = values["price_amount"]
     if isinstance(price, bool) or not isinstance(price, int):
@@ -287,6 +289,7 @@ def _validate_module_title(title: str) -> str:
     title = (title or "").strip()
     errors = Errors()
     check_length(errors, "title", "The module title", title, minimum=3, maximum=120)
+    check_single_line(errors, "title", "The module title", title)
     errors.raise_if_any()
     return title
 
@@ -332,6 +335,7 @@ def delete_module(module: Module, *, by) -> None:
 def _validate_lesson(values: dict[str, Any]) -> None:
     errors = Errors()
     check_length(errors, "title", "The lesson title", values["title"], minimum=3, maximum=120)
+    check_single_line(errors, "title", "The lesson title", values["title"])
     check_length(errors, "body", "The lesson text", values["body"], maximum=50_000)
     if values["video_url"]:
         try:

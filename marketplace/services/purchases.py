@@ -7,6 +7,7 @@ from django.urls import reverse
 from billing.interface import CheckoutItem, CheckoutStart, start_checkout
 from config.errors import ConflictError, DomainError, NotFoundError
 
+from .. import access
 from ..models import Course, Enrollment
 from . import earnings, learning
 from ._common import Forbidden
@@ -53,7 +54,8 @@ def start_course_purchase(user, course: Course) -> CheckoutStart:
 
 def checkout_for_api(user, reference: str):
     course = course_from_reference(reference)
-    if course is None:
+    # A course the caller may not see (a draft, someone else's) is as missing as one that never existed.
+    if course is None or not access.can_view_course(user, course):
         raise NotFoundError("No such course.", fields={"reference": ["Use course:<id>."]})
     items, description = purchase_items(user, course)
     return items, description, "payment"

@@ -55,7 +55,10 @@ class ChangeRequestSerializer(serializers.Serializer):
     tier = serializers.SlugField(max_length=30, required=False)
     interval = serializers.ChoiceField(choices=Interval.choices, required=False)
     proration_date = serializers.IntegerField(
-        required=False, help_text="From the preview, so the charge equals what the preview showed."
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="From the preview, so the charge equals what the preview showed.",
     )
 
     def validate(self, attrs):
