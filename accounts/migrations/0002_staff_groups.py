@@ -9,13 +9,20 @@ def create_groups(apps, schema_editor):
         Group.objects.get_or_create(name=name)
 
 
-def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=STAFF_GROUPS).delete()
+def keep_groups(apps, schema_editor):
+    """Going back keeps the groups: deleting them would take every staff member's group membership and the
+    permissions staff gave them with it, and going forward again cannot bring those back (the rollback
+    test in deploy/tests/test_migrations.py)."""
 
 
 def set_site(apps, schema_editor):
+    """Name the site once. A domain an operator has set since (not Django's example.com) is kept, so running
+    this again after a rollback changes nothing."""
     Site = apps.get_model("sites", "Site")
-    Site.objects.update_or_create(pk=1, defaults={"domain": "127.0.0.1:8000", "name": "Lyceum"})
+    site, created = Site.objects.get_or_create(pk=1, defaults={"domain": "127.0.0.1:8000", "name": "Lyceum"})
+    if not created and site.domain == "example.com":
+        site.domain, site.name = "127.0.0.1:8000", "Lyceum"
+        site.save(update_fields=["domain", "name"])
 
 
 class Migration(migrations.Migration):
@@ -26,6 +33,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_groups, remove_groups),
+        migrations.RunPython(create_groups, keep_groups),
         migrations.RunPython(set_site, migrations.RunPython.noop),
     ]

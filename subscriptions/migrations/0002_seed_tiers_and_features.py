@@ -41,12 +41,12 @@ def seed(apps, schema_editor):
             TierFeature.objects.get_or_create(tier=tier, feature=features[feature_code])
 
 
-def unseed(apps, schema_editor):
-    apps.get_model("subscriptions", "TierFeature").objects.all().delete()
-    apps.get_model("subscriptions", "Tier").objects.filter(code__in=[t[0] for t in TIERS]).delete()
-    apps.get_model("subscriptions", "Feature").objects.filter(code__in=[f[0] for f in FEATURES]).delete()
+def keep_seeded(apps, schema_editor):
+    """Going back keeps the tiers and features: deleting them would take the subscriptions and entitlements
+    that point at them, and going forward again would create new rows in their place (the rollback test in
+    deploy/tests/test_migrations.py). `seed` is idempotent, so going forward again changes nothing."""
 
 
 class Migration(migrations.Migration):
     dependencies = [("subscriptions", "0001_initial")]
-    operations = [migrations.RunPython(seed, unseed)]
+    operations = [migrations.RunPython(seed, keep_seeded)]
