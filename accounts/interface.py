@@ -4,13 +4,35 @@ What it offers:
     ``User`` — the custom user model (e-mail login).
     ``grant_instructor(user)`` — let a user teach.
     ``grant_to_group(group, permissions)`` — add permissions to a staff group (call in ``AppConfig.ready``).
+    ``captcha_field()`` — the sign-up CAPTCHA (ALTCHA) as a form field, for other public forms.
+    ``hash_key(raw)`` — the digest API keys are stored as.
+    ``APIKeyAuthentication`` — DRF authentication by personal API key (for views that list their own).
+    ``demo_password()`` — the password of every demo account (``manage.py seed_demo``).
     ``account_deleted`` — a signal sent after an account is erased (``user_id``, ``email``); apps that keep
     something about the person in an outside system (Stripe) forget it in their receiver.
 """
 
+from .authentication import APIKeyAuthentication
+from .forms import captcha_field
 from .models import User
 from .roles import grant_to_group
-from .services import grant_instructor
+from .services import grant_instructor, hash_key
 from .signals import account_deleted
 
-__all__ = ["User", "account_deleted", "grant_instructor", "grant_to_group"]
+__all__ = [
+    "APIKeyAuthentication",
+    "User",
+    "account_deleted",
+    "captcha_field",
+    "demo_password",
+    "grant_instructor",
+    "grant_to_group",
+    "hash_key",
+]
+
+
+def demo_password() -> str:
+    """The password of every demo account (`manage.py seed_demo`)."""
+    from .management.commands.seed_demo import DEMO_PASSWORD
+
+    return DEMO_PASSWORD

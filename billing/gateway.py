@@ -90,6 +90,18 @@ def create_customer(*, user_id: int, email: str, name: str) -> dict:
     )
 
 
+def create_business_customer(*, key: str, email: str, name: str, metadata: dict) -> dict:
+    """A Stripe Customer for a company (not a person's account), e.g. an organisation buying a licence."""
+    return _call(
+        "create customer",
+        stripe.Customer.create,
+        email=email,
+        name=name,
+        metadata=metadata,
+        idempotency_key=_ikey("customer", key),
+    )
+
+
 def update_customer(customer_id: str, **fields) -> dict:
     return _call("update customer", stripe.Customer.modify, customer_id, **fields)
 
@@ -212,6 +224,22 @@ def retrieve_invoice(invoice_id: str) -> dict:
 def pay_invoice(invoice_id: str, *, key: str) -> dict:
     """Try to collect an open invoice now with the customer's default card."""
     return _call("pay invoice", stripe.Invoice.pay, invoice_id, idempotency_key=_ikey("invoice-pay", key))
+
+
+def create_subscription(*, key: str, **params) -> dict:
+    """A subscription created directly (not through Checkout), e.g. one billed by invoice (send_invoice)."""
+    return _call(
+        "create subscription", stripe.Subscription.create, idempotency_key=_ikey("subscription", key), **params
+    )
+
+
+def finalize_invoice(invoice_id: str) -> dict:
+    return _call("finalize invoice", stripe.Invoice.finalize_invoice, invoice_id)
+
+
+def send_invoice(invoice_id: str) -> dict:
+    """E-mail an open send_invoice invoice to the customer (Stripe's invoice.sent)."""
+    return _call("send invoice", stripe.Invoice.send_invoice, invoice_id)
 
 
 def list_invoices(*, customer: str, subscription: str | None = None, limit: int = 24) -> list[dict]:

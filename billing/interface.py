@@ -27,6 +27,9 @@ Stripe subscriptions, invoices and catalogue (for the subscriptions app)
     ``retrieve_invoice``, ``pay_invoice``, ``list_invoices``, ``create_setup_session``,
     ``retrieve_checkout_session``, ``update_customer``, ``list_prices``, ``create_product``,
     ``update_product``, ``create_price``, ``update_price``.
+Invoiced subscriptions (for licensing)
+    ``create_business_customer`` (a company's customer), ``create_subscription`` (e.g. collection_method=
+    send_invoice), ``finalize_invoice``, ``send_invoice``; ``CURRENCIES`` (what we sell in).
 """
 
 from .connect import account_for as connected_account_for
@@ -37,10 +40,13 @@ from .connect import start_onboarding as start_payout_onboarding
 from .errors import CardDeclined, PaymentError, PaymentProviderError, PaymentProviderUnavailable, RefundError
 from .gateway import (
     cancel_subscription,
+    create_business_customer,
     create_price,
     create_product,
     create_setup_session,
+    create_subscription,
     create_transfer,
+    finalize_invoice,
     find_transfer,
     list_invoices,
     list_prices,
@@ -50,6 +56,7 @@ from .gateway import (
     retrieve_checkout_session,
     retrieve_invoice,
     retrieve_subscription,
+    send_invoice,
     update_customer,
     update_price,
     update_product,
@@ -58,6 +65,7 @@ from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .models import ConnectedAccount, Customer, Payment, Refund
 from .money import (
     BPS,
+    CURRENCIES,
     MAX_AMOUNT,
     MoneyError,
     bps_as_percent,
@@ -76,11 +84,13 @@ __all__ = [
     "BPS",
     "MAX_AMOUNT",
     "IDEMPOTENCY_PARAMETER",
+    "CURRENCIES",
     "CardDeclined",
     "CheckoutItem",
     "CheckoutStart",
     "ConnectedAccount",
     "Customer",
+    "IDEMPOTENCY_PARAMETER",
     "MoneyError",
     "Payment",
     "PaymentError",
@@ -93,10 +103,13 @@ __all__ = [
     "cancel_subscription",
     "check_currency",
     "connected_account_for",
+    "create_business_customer",
     "create_price",
     "create_product",
     "create_setup_session",
+    "create_subscription",
     "create_transfer",
+    "finalize_invoice",
     "find_transfer",
     "format_bps",
     "format_money",
@@ -120,6 +133,7 @@ __all__ = [
     "retrieve_checkout_session",
     "retrieve_invoice",
     "retrieve_subscription",
+    "send_invoice",
     "split",
     "start_checkout",
     "start_payout_onboarding",

@@ -76,5 +76,10 @@ def unregister_event_handler(event_type: str, handler: Callable) -> None:
         _event_handlers[event_type].remove(handler)
 
 
+def registered_event_types() -> set[str]:
+    """Every event type some app handles (the webhook endpoint subscribes to these)."""
+    return {event_type for event_type, handlers in _event_handlers.items() if handlers and event_type != "*"}
+
+
 def event_handlers(event_type: str) -> list[Callable]:
     return list(_event_handlers.get(event_type, [])) + list(_event_handlers.get("*", []))

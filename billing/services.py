@@ -100,17 +100,19 @@ def start_checkout(
     reference: str = "",
     mode: str = Payment.Mode.PAYMENT,
     metadata: dict[str, str] | None = None,
+    customer_id: str = "",
 ) -> CheckoutStart:
     """Create a Payment and a Stripe Checkout Session for it; return where to send the buyer.
 
     Nothing is recorded unless Stripe accepted the session, so an outage leaves no misleading row.
+    `customer_id` bills another Stripe customer than the buyer's own (an organisation's).
     """
     if registry.get_purpose(purpose) is None:
         raise PaymentError(f"Nothing is sold under “{purpose}”.", code="unknown_purpose")
     if mode not in Payment.Mode.values:
         raise PaymentError("Mode must be payment or subscription.", code="invalid_mode")
     total, currency = _validate_items(items, mode)
-    customer = get_or_create_customer(user)
+    stripe_customer_id = customer_id or get_or_create_customer(user).stripe_customer_id
     payment = Payment(
         user=user,
         purpose=purpose,
@@ -130,7 +132,7 @@ def start_checkout(
         currency=currency,
         mode=mode,
         metadata=dict(metadata or {}),
-        stripe_customer_id=customer.stripe_customer_id,
+        stripe_customer_id=stripe_customer_id,
     )
     session = gateway.create_checkout_session(payment_id=payment.pk, **_session_params(payment))
     payment.stripe_checkout_session_id = session["id"]
@@ -195,6 +197,7 @@ def retry_payment(payment: Payment) -> CheckoutStart:
         reference=payment.reference,
         mode=payment.mode,
         metadata=payment.metadata,
+        customer_id=payment.stripe_customer_id,
     )
 
 

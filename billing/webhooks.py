@@ -148,6 +148,11 @@ WEBHOOK_EVENTS = sorted(
 )
 
 
+def webhook_events() -> list[str]:
+    """What the site's webhook endpoint subscribes to: billing's own events and every app's registered ones."""
+    return sorted(set(WEBHOOK_EVENTS) | registry.registered_event_types())
+
+
 def process_event(event_pk: int) -> StripeEvent:
     """Run every handler for the event. Raises on failure so the task retries; succeeded events are skipped."""
     with transaction.atomic():

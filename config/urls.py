@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("billing.api.urls")),
     path("", include("subscriptions.api.urls")),
     path("", include("marketplace.api.urls")),
+    path("", include("licensing.api.urls")),
 ]
 
 
@@ -36,6 +37,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("", include("subscriptions.urls")),
     path("", include("marketplace.urls")),
+    path("", include("licensing.urls")),
     path("stripe/webhook/<uuid:endpoint_uuid>/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

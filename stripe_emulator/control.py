@@ -65,3 +65,7 @@ class EmulatorControl:
     def complete_onboarding(self, account_id: str) -> dict:
         """Finish Express onboarding for a connected account (no browser)."""
         return self._call("POST", f"/_emulator/accounts/{account_id}/onboard")
+
+    def pay_invoice(self, invoice_id: str, card_number: str = "4242424242424242", **fields) -> dict:
+        """Pay an invoice as its hosted invoice page would (no browser)."""
+        return self._call("POST", f"/_emulator/invoices/{invoice_id}/pay", {"card_number": card_number, **fields})

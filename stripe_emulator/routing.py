@@ -11,6 +11,9 @@ from .errors import InvalidRequest, invalid, missing
 from .store import strip_private
 
 ROUTES: list[tuple[str, re.Pattern, object]] = []
+# Callables (request) run before every handled request, under the store lock: Stripe does time-based work
+# in the background; the emulator does it lazily when it is next asked something.
+TIME_HOOKS: list = []
 
 
 def route(method: str, pattern: str):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from . import resources  # noqa: F401  (registers the routes)
 from .errors import APIError, AuthenticationError, IdempotencyError, InvalidRequest, StripeError
-from .routing import ROUTES, Request, Response, parse_json_or_form, parse_params, render
+from .routing import ROUTES, TIME_HOOKS, Request, Response, parse_json_or_form, parse_params, render
 from .shapes import API_VERSION, build
 from .store import Store, random_token
 from .webhooks import WebhookDispatcher, endpoint_matches
@@ -240,6 +240,8 @@ class Emulator:
         with store.lock:
             self._local.request = request
             try:
+                for hook in TIME_HOOKS:  # time-based work that has fallen due (e.g. invoices going overdue)
+                    hook(request)
                 result = handler(request)
             finally:
                 self._local.request = None

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "marketplace",
     "operations",
+    "licensing",
 ]
 
 MIDDLEWARE = [
@@ -164,7 +165,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reconcile-payments": {"task": "billing.tasks.reconcile_recent_payments", "schedule": 15 * 60},
     "release-matured-earnings": {"task": "marketplace.tasks.release_matured_earnings", "schedule": 60 * 60},
     "pay-out-instructors": {"task": "marketplace.tasks.pay_out_instructors", "schedule": 24 * 60 * 60},
+    "suspend-unpaid-licences": {"task": "licensing.tasks.suspend_unpaid_licences", "schedule": 60 * 60},
+    "expire-licences-and-quotes": {"task": "licensing.tasks.expire_licences_and_quotes", "schedule": 60 * 60},
 }
+# Licence keys are signed with Ed25519 keys kept encrypted with a key derived from this (default: SECRET_KEY).
+LICENCE_SIGNING_SECRET = env("LICENCE_SIGNING_SECRET", default="")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

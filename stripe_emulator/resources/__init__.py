@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     control_api,
     customers,
     events,
+    invoicing,
     payment_methods,
     payments,
     setup_intents,

@@ -20,6 +20,10 @@ from . import payments
 from .payment_methods import decline_error, resolve_payment_method
 
 RETRY_SCHEDULE_DAYS = (3, 5, 7)
+# Callables (request, invoice) run when an invoice is finalized, and (request, clock, target) while a test
+# clock advances; other resource modules register here rather than editing this one.
+FINALIZE_HOOKS: list = []
+CLOCK_HOOKS: list = []
 DAY = 86400
 LIVE_STATUSES = ("active", "trialing", "past_due", "incomplete", "unpaid", "paused")
 
@@ -337,6 +341,8 @@ def finalize_invoice(request, invoice) -> dict:
     invoice["status_transitions"]["finalized_at"] = now
     invoice["hosted_invoice_url"] = None
     invoice["webhooks_delivered_at"] = now
+    for hook in FINALIZE_HOOKS:  # e.g. invoicing.py: the hosted page and the due date of send_invoice invoices
+        hook(request, invoice)
     if invoice["amount_due"] > 0:
         pi = payments.new_payment_intent(
             request,
@@ -542,7 +548,7 @@ def renew(request, sub, at):
     invoice = create_invoice(request, customer, sub, regular_specs(store, sub), "subscription_cycle", start, end)
     em.emit("customer.subscription.updated", sub, em.changed(before, sub))
     finalize_invoice(request, invoice)
-    if invoice["status"] != "paid" and not pay_invoice(request, invoice):
+    if invoice["status"] != "paid" and sub["collection_method"] != "send_invoice" and not pay_invoice(request, invoice):
         _start_dunning(request, sub, invoice, at)
 
 
@@ -567,6 +573,8 @@ def run_clock(request, clock, target: int) -> None:
         else:
             renew(request, sub, at)
     clock["frozen_time"] = target
+    for hook in CLOCK_HOOKS:
+        hook(request, clock, target)
     for session in store.all("checkout.session"):
         if session["status"] == "open" and session.get("customer") in customers and session["expires_at"] <= target:
             from .checkout import _expire
@@ -720,7 +728,12 @@ def create_subscription_record(
             before = copy.deepcopy(sub)
             sub["status"] = "active"
             em.emit("customer.subscription.updated", sub, em.changed(before, sub))
-    elif payment_behavior == "default_incomplete" or collection_method == "send_invoice":
+    elif collection_method == "send_invoice":
+        # Billed by invoice: Stripe starts the subscription at once; the customer has days_until_due to pay.
+        before = copy.deepcopy(sub)
+        sub["status"] = "active"
+        em.emit("customer.subscription.updated", sub, em.changed(before, sub))
+    elif payment_behavior == "default_incomplete":
         pass
     else:
         ok = pay_invoice(request, invoice)
@@ -998,7 +1011,11 @@ def update_subscription(request):
         em.emit("customer.subscription.updated", sub, previous)
     if invoice is not None:
         finalize_invoice(request, invoice)
-        if invoice["status"] != "paid" and not pay_invoice(request, invoice):
+        if (
+            invoice["status"] != "paid"
+            and sub["collection_method"] != "send_invoice"
+            and not pay_invoice(request, invoice)
+        ):
             if params.get("payment_behavior") == "error_if_incomplete":
                 pm = _payment_method_for(store, invoice)
                 raise decline_error(payments.charge_failure(pm) or "generic_decline")

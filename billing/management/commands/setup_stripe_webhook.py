@@ -7,7 +7,7 @@ from djstripe.models import WebhookEndpoint
 
 from billing import gateway
 from billing.errors import PaymentError
-from billing.webhooks import WEBHOOK_EVENTS
+from billing.webhooks import webhook_events
 
 
 class Command(BaseCommand):
@@ -28,14 +28,20 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Could not reach Stripe at {settings.STRIPE_API_BASE or 'api.stripe.com'}: {exc.message}"
             )
+        events = webhook_events()
         for local in WebhookEndpoint.objects.filter(url__startswith=base_url + "/stripe/webhook/"):
-            if local.id in remote and remote[local.id].get("status", "enabled") == "enabled" and local.secret:
+            found = remote.get(local.id) or {}
+            enabled = set(found.get("enabled_events") or [])
+            covers = "*" in enabled or enabled >= set(events)
+            if found and found.get("status", "enabled") == "enabled" and local.secret and covers:
                 self.stdout.write(f"Webhook endpoint already registered: {local.url}")
                 return
+            if found and not covers:  # an app now handles more event types: register anew
+                gateway.delete_webhook_endpoint(local.id)
             local.delete()  # gone from Stripe (e.g. the emulator was reset): register again
         endpoint_uuid = uuid.uuid4()
         url = f"{base_url}/stripe/webhook/{endpoint_uuid}/"
-        data = gateway.create_webhook_endpoint(url=url, events=WEBHOOK_EVENTS)
+        data = gateway.create_webhook_endpoint(url=url, events=events)
         secret = data.get("secret")
         endpoint = WebhookEndpoint.sync_from_stripe_data(data, api_key=settings.STRIPE_SECRET_KEY)
         endpoint.djstripe_uuid = endpoint_uuid
