@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.interface import APIKeyAuthentication
 from billing.interface import IDEMPOTENCY_PARAMETER, idempotent
+from config.errors import DomainError
 from config.schema import error_responses
 
 from .. import selectors
@@ -166,7 +167,9 @@ class ActivationView(KeyCredentialView):
     def delete(self, request, activation_id):
         token = request.headers.get("X-Licence-Key", "")
         if not token:
-            raise exceptions.NotAuthenticated("Send the licence key in the X-Licence-Key header.")
+            raise DomainError(
+                "Send the licence key in the X-Licence-Key header.", code="not_authenticated", status_code=401
+            )
         activations.deactivate(token, activation_id)
         return Response(status=204)
 

@@ -12,8 +12,9 @@ from .factories import LicenceFactory, MembershipFactory, OrganisationFactory
 def _tiers(request):
     """The Enterprise tier and its features (a transactional test's flush removes the seeded rows)."""
     names = set(request.fixturenames)
-    if names & {"db", "transactional_db", "live_server"}:
-        request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
+    if request.node.get_closest_marker("django_db") or names & {"db", "transactional_db", "live_server"}:
+        if not request.node.get_closest_marker("django_db"):
+            request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
         importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
 
 
