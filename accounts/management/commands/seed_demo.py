@@ -13,7 +13,7 @@ DEMO_PASSWORD = "lyceum-demo-2026"  # noqa: S105 - demo data only, never in prod
 
 DEMO_USERS = [
     # email, display name, staff, superuser, instructor, groups
-    ("admin@lyceum.test", "Ada Admin", True, True, False, ["Support", "Finance", "Content review"]),
+    ("admin@lyceum.test", "Ada Admin", True, True, False, ["Support", "Finance", "Content review", "Sales"]),
     ("instructor@lyceum.test", "Ines Instructor", False, False, True, []),
     ("learner@lyceum.test", "Leo Learner", False, False, False, []),
 ]
@@ -53,3 +53,4 @@ class Command(BaseCommand):
         for email, name, staff, *_ in DEMO_USERS:
             role = "staff console" if staff else name.split()[-1].lower()
             self.stdout.write(f"  {email:<26} {role}")
+        self.stdout.write(f"  {'orgadmin@lyceum.test':<26} organisation admin (Acme Learning, /orgs/)")
