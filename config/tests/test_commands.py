@@ -49,7 +49,7 @@ def test_demo_users_can_sign_in_with_their_roles(client):
     seed()
     admin = User.objects.get(email="admin@lyceum.test")
     assert admin.is_superuser and admin.is_staff
-    assert set(admin.groups.values_list("name", flat=True)) == {"Support", "Finance", "Content review"}
+    assert set(admin.groups.values_list("name", flat=True)) == {"Support", "Finance", "Content review", "Sales"}
     assert User.objects.get(email="instructor@lyceum.test").is_instructor
     learner = User.objects.get(email="learner@lyceum.test")
     assert not (learner.is_staff or learner.is_instructor)
