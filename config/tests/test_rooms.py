@@ -61,7 +61,7 @@ def test_apps_import_each_other_only_through_interface_modules_and_downwards():
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.parametrize("app", ["accounts", "billing", "subscriptions", "marketplace"])
+@pytest.mark.parametrize("app", ["accounts", "billing", "subscriptions", "marketplace", "licensing"])
 def test_each_interface_says_what_it_offers_and_exports_it(app):
     import importlib
 
