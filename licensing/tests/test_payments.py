@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from billing.testing import pay
 from django.core import mail
 from django.utils import timezone
 
 from accounts.tests.factories import VerifiedUserFactory
+from billing.tests.support import pay
 from licensing.models import Licence, LicenceEvent
 from licensing.services import licences, payments, quotes, seats
 from subscriptions.interface import has_feature
