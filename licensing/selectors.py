@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from .models import (
@@ -134,7 +134,7 @@ def seats_in_use_total() -> dict[str, int]:
 def licences_due_for_suspension(grace_days: int, now=None) -> QuerySet[Licence]:
     now = now or timezone.now()
     return Licence.objects.filter(
-        Q(status=Licence.Status.ACTIVE) | Q(status=Licence.Status.PENDING_PAYMENT),
+        status=Licence.Status.ACTIVE,
         payment_method="invoice",
         paid_at__isnull=True,
         invoice_due_at__lt=now - timedelta(days=grace_days),

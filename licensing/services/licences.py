@@ -128,8 +128,6 @@ def suspend_unpaid(now: datetime | None = None) -> int:
         if licence.status == Licence.Status.ACTIVE:
             suspend(licence, reason=payments.UNPAID)
             suspended += 1
-        elif licence.status == Licence.Status.PENDING_PAYMENT:
-            record(licence, "invoice_overdue", reason=payments.UNPAID)
     if suspended:
         logger.warning("Suspended %d licence(s) with unpaid invoices", suspended)
     return suspended

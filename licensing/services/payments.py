@@ -18,11 +18,13 @@ from django.utils import timezone
 
 from billing.interface import (
     CheckoutItem,
+    Payment,
     create_business_customer,
     create_price,
     create_product,
     create_subscription,
     finalize_invoice,
+    retrieve_checkout_session,
     retrieve_invoice,
     retrieve_subscription,
     send_invoice,
@@ -115,6 +117,15 @@ def start_payment(licence: Licence, user) -> PaymentStart:
 
 
 def _checkout(licence: Licence, user, customer: str, price_id: str) -> str:
+    """One Checkout at a time: an open one is reused (two paid sessions would be two subscriptions)."""
+    if licence.checkout_payment_id:
+        previous = Payment.objects.filter(pk=licence.checkout_payment_id).first()
+        if previous is not None and previous.stripe_checkout_session_id:
+            session = retrieve_checkout_session(previous.stripe_checkout_session_id)
+            if session.get("status") == "open":
+                return session["url"]
+            if session.get("status") == "complete":
+                raise ConflictError("This licence is paid; it becomes active in a moment.", code="already_paid")
     version = licence.quote_version
     start = start_checkout(
         user,
@@ -139,6 +150,9 @@ def _checkout(licence: Licence, user, customer: str, price_id: str) -> str:
 
 
 def _invoice(licence: Licence, customer: str, price_id: str) -> str:
+    if licence.stripe_subscription_id:  # created before (a retry after Stripe was unreachable, a second click)
+        synced = sync_licence(licence.stripe_subscription_id)
+        return synced.hosted_invoice_url if synced else ""
     subscription = create_subscription(
         key=f"licence-{licence.pk}",
         customer=customer,
@@ -214,21 +228,14 @@ def sync_licence(subscription_id: str) -> Licence | None:
     """Re-read the licence's Stripe subscription and apply it. Safe to call any number of times, in any order."""
     if not subscription_id:
         return None
-    state = _read(subscription_id)
     with transaction.atomic():
-        licence = (
-            Licence.objects.select_for_update()
-            .select_related("organisation")
-            .filter(stripe_subscription_id=subscription_id)
-            .first()
-        )
+        # Lock first, then read: two syncs at once apply Stripe's state in turn, the later read last, so an
+        # older snapshot never overwrites a newer one. (Reading creates nothing in Stripe.)
+        locked = Licence.objects.select_for_update().select_related("organisation")
+        licence = locked.filter(stripe_subscription_id=subscription_id).first()
+        state = _read(subscription_id)
         if licence is None and state.licence_id.isdigit():
-            licence = (
-                Licence.objects.select_for_update()
-                .select_related("organisation")
-                .filter(pk=int(state.licence_id), stripe_subscription_id__isnull=True)
-                .first()
-            )
+            licence = locked.filter(pk=int(state.licence_id), stripe_subscription_id__isnull=True).first()
         if licence is None:
             logger.info("Stripe subscription %s is not one of our licences; ignored", subscription_id)
             return None
