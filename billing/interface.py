@@ -90,7 +90,6 @@ __all__ = [
     "CheckoutStart",
     "ConnectedAccount",
     "Customer",
-    "IDEMPOTENCY_PARAMETER",
     "MoneyError",
     "Payment",
     "PaymentError",
