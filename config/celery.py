@@ -6,4 +6,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("lyceum")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# No broker configured (the embedded default) means tasks run eagerly. Celery still builds a producer to
+# serialise an eager task's arguments; kombu's in-memory transport gives it one without the "No hostname was
+# supplied" warning an empty URL causes, and without ever reaching for a broker on localhost.
+if not app.conf.broker_url:
+    app.conf.broker_url = "memory://localhost/"
 app.autodiscover_tasks()

@@ -85,6 +85,7 @@ def _wait_for(predicate, timeout: float, what: str):
 
 
 @pytest.mark.postgres
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_fulfilment_is_redelivered_and_fulfils_once(emulator, test_purpose, user, tmp_path):
     """kill -9 the pool process while it is inside fulfil: the task is requeued (acks_late +

@@ -116,6 +116,17 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # its transaction's server connection: turn them off there.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# SQLite as a served database: the webhook, the return from Checkout and an eager task touch the same rows at
+# once. WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a transaction begins,
+# so two transactions never both read and then deadlock upgrading to write (the instant "database is locked"
+# that no timeout can wait out); the busy timeout makes a second writer wait its turn instead of failing.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 
 # Cache and Celery broker: Redis when REDIS_URL is set, otherwise in-process.
 # Production runs two Redis roles (docs/deploy.md): the cache may evict (allkeys-lru); the broker must not

@@ -13,6 +13,11 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 # The emulator serves the hosted Checkout and onboarding pages that our forms redirect to.
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = ["'self'", STRIPE_API_BASE]  # noqa: F405
 ALTCHA_MAX_NUMBER = 1000
+# On SQLite the tests use a database file, not Django's in-memory default: the live server's threads then
+# have their own connections and really run beside the test, as requests do under `make run`, so the
+# browser journeys and the concurrency tests exercise the same locking (WAL, IMMEDIATE) a user gets.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
 # Each test gets fresh throttling counters; see the autouse fixture in conftest.py.
 
 # Under pytest-xdist each worker gets its own Redis database, so one worker's cache.clear()

@@ -13,7 +13,7 @@ DEAD_REDIS_CACHE = {
         "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     }
 }
-needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
+needs_redis = pytest.mark.redis
 
 
 def test_healthz_touches_no_dependency(client):

@@ -243,9 +243,20 @@ class TestEmbeddedDefaults:
         database = values["DATABASES"]["default"]
         assert database["ENGINE"] == "django.db.backends.sqlite3"
         assert Path(database["NAME"]).parent == BASE_DIR
+        assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        assert database["OPTIONS"]["timeout"] >= 10
+        assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
         assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
         assert values["CELERY_TASK_ALWAYS_EAGER"] is True
         assert values["DEBUG"] is True
+
+    def test_eager_tasks_without_a_broker_log_no_kombu_warning(self):
+        code = SETUP + "; from config.celery import app; print(app.tasks['celery.accumulate'].delay(1, 2).get())"
+        result = run_python(code, {"DATABASE_URL": "", "REDIS_URL": "", "CELERY_BROKER_URL": ""}, "config.settings.dev")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == "(1, 2)"
+        assert "No hostname was supplied" not in result.stderr
+        assert "WARNING" not in result.stderr, result.stderr
 
     def test_database_and_redis_from_the_environment(self):
         values = dump_settings(
@@ -264,6 +275,7 @@ class TestEmbeddedDefaults:
         database = values["DATABASES"]["default"]
         assert database["ENGINE"] == "django.db.backends.postgresql"
         assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5433, "lyceum")
+        assert "transaction_mode" not in database.get("OPTIONS", {})  # SQLite's options only for SQLite
         assert values["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
         assert values["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/2"
         assert values["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
@@ -302,3 +314,21 @@ def test_sentry_starts_only_when_a_dsn_is_set():
     )
     assert with_dsn.returncode == 0, with_dsn.stderr
     assert with_dsn.stdout.split() == ["https://public@127.0.0.1/1", "staging"]
+
+
+def test_a_sqlite_connection_uses_wal_a_busy_timeout_and_immediate_transactions(tmp_path, django_db_blocker):
+    """What the options do on a real connection (a fresh file, whatever database this run uses);
+    marketplace/tests/test_concurrent_return.py shows what they are for."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    probe = {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "TEST": {}}
+    probe |= {"NAME": str(tmp_path / "probe.sqlite3"), "OPTIONS": settings.SQLITE_OPTIONS}
+    wrapper = DatabaseWrapper(probe, alias="sqlite_probe")
+    try:
+        with django_db_blocker.unblock(), wrapper.cursor() as cursor:
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == settings.SQLITE_OPTIONS["timeout"] * 1000
+            assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: safe with WAL
+        assert wrapper.transaction_mode == "IMMEDIATE"
+    finally:
+        wrapper.close()
