@@ -395,6 +395,8 @@ STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY if STRIPE_LIVE_MODE else ""
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
+# dj-stripe's migrations plus a squashed one that builds its schema in seconds on a new database.
+MIGRATION_MODULES = {"djstripe": "billing.djstripe_migrations"}
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
