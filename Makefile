@@ -14,11 +14,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# Ports of `make run`: `make run SITE_PORT=8103 EMULATOR_PORT=12103` to run beside another copy.
+SITE_PORT ?= 8000
+EMULATOR_PORT ?= 12111
+
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "Lyceum: http://127.0.0.1:8000  (Stripe emulator: http://127.0.0.1:12111)"
+	SITE_PORT=$(SITE_PORT) EMULATOR_PORT=$(EMULATOR_PORT) \
+	SITE_URL=http://127.0.0.1:$(SITE_PORT) STRIPE_API_BASE=http://127.0.0.1:$(EMULATOR_PORT) \
 	$(VENV)/bin/honcho -f Procfile.dev start
 
 test: $(STAMP)

@@ -4,7 +4,9 @@ from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.core.management import call_command
 
 from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
@@ -43,6 +45,19 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
         assert DEMO_PASSWORD in output
         for email, *_ in DEMO_USERS:
             assert email in output
+
+
+@pytest.mark.django_db(transaction=True)  # the services' e-mails go out when seeding commits
+def test_seeding_sends_no_email_and_ends_with_the_logins():
+    output = seed()
+    assert mail.outbox == [], [message.subject for message in mail.outbox]
+    lines = output.strip().splitlines()
+    start = lines.index(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    logins = [line.split()[0] for line in lines[start + 1 :]]  # nothing but logins after that line
+    assert all(line.startswith("  ") and "@" in line for line in lines[start + 1 :]), lines[start:]
+    assert logins[: len(DEMO_USERS)] == [email for email, *_ in DEMO_USERS]
+    # It went through the services that do send mail: enrolments (each one confirmed by e-mail) exist.
+    assert apps.get_model("marketplace", "Enrollment").objects.exists()
 
 
 def test_demo_users_can_sign_in_with_their_roles(client):

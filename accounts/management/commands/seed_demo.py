@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import module_has_submodule
 
 from accounts.models import User
@@ -22,9 +23,26 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Load demo data. Idempotent: running it twice creates nothing twice."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Demo data goes through the real services, which e-mail the people involved (enrolment confirmations,
+        # review notices...). Nobody is to be mailed about demo data, and on the console those e-mails buried
+        # the logins under thousands of lines: every message sent while seeding is dropped.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            created, reports = self._seed()
+        for line in reports:
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new user(s))."))
+        # The logins come last, so they are what a first run shows just above the site's address.
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, name, staff, *_ in DEMO_USERS:
+            role = "staff console" if staff else name.split()[-1].lower()
+            self.stdout.write(f"  {email:<26} {role}")
+        self.stdout.write(f"  {'orgadmin@lyceum.test':<26} organisation admin (Acme Learning, /orgs/)")
+
+    @transaction.atomic
+    def _seed(self) -> tuple[int, list[str]]:
         created = 0
+        reports = []
         for email, name, staff, superuser, instructor, groups in DEMO_USERS:
             user, was_created = User.objects.get_or_create(
                 email=email,
@@ -47,10 +65,5 @@ class Command(BaseCommand):
             if app_config.name != "accounts" and module_has_submodule(app_config.module, "demo"):
                 hook = getattr(import_module(f"{app_config.name}.demo"), "seed_demo", None)
                 if hook is not None:
-                    self.stdout.write(f"{app_config.verbose_name}: {hook()} new item(s).")
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new user(s))."))
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for email, name, staff, *_ in DEMO_USERS:
-            role = "staff console" if staff else name.split()[-1].lower()
-            self.stdout.write(f"  {email:<26} {role}")
-        self.stdout.write(f"  {'orgadmin@lyceum.test':<26} organisation admin (Acme Learning, /orgs/)")
+                    reports.append(f"{app_config.verbose_name}: {hook()} new item(s).")
+        return created, reports
