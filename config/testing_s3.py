@@ -12,7 +12,6 @@ Django's default storage pointed at it through django-storages, as production se
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,17 +22,12 @@ import pytest
 import requests
 
 from config import deployment
+from ops.net import free_port
 
 # moto accepts any credentials; boto3 only needs some.
 ACCESS_KEY = "lyceum-test-access-key"
 SECRET_KEY = "lyceum-test-secret-key"  # noqa: S105 - a local test server's
 REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

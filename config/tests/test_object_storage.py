@@ -3,10 +3,6 @@ bucket that every instance shares (here moto's S3 server, in its own process on 
 instance's disk; without it the embedded default keeps them in MEDIA_ROOT."""
 
 import hashlib
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 import requests
@@ -17,6 +13,8 @@ from django.urls import reverse
 
 from marketplace.models import Course
 from marketplace.tests.factories import InstructorFactory
+
+from .fresh_process import django_json
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
@@ -39,26 +37,15 @@ def _create_course_with_cover(client, cover: bytes) -> Course:
     return Course.objects.get(instructor=instructor)
 
 
-def _read_in_another_process(name: str, environment: dict[str, str]) -> str:
+def _read_in_another_process(name: str, environment: dict[str, str]) -> dict:
     """A second "instance": a fresh interpreter configured only by the environment, as a pod would be."""
-    code = (
-        "import django, hashlib, json; django.setup();"
-        "from django.conf import settings; from django.core.files.storage import default_storage;"
-        f"data = default_storage.open({name!r}).read();"
-        "print(json.dumps({'backend': settings.STORAGES['default']['BACKEND'],"
-        " 'sha256': hashlib.sha256(data).hexdigest()}))"
+    return django_json(
+        "{'backend': settings.STORAGES['default']['BACKEND'],"
+        f" 'sha256': hashlib.sha256(default_storage.open({name!r}).read()).hexdigest()}}",
+        environment,
+        settings_module="config.settings.dev",
+        imports="import hashlib; from django.core.files.storage import default_storage",
     )
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        **environment,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.django_db

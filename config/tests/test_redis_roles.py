@@ -2,10 +2,7 @@
 cache (throttle counters, CAPTCHA replay marks, locks) must not. Each has its own URL and its own /readyz
 check; evicting the whole cache loses no security state."""
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 from django.core.cache import caches
@@ -15,6 +12,8 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import solved_captcha
 from accounts.tests.test_views import SIGNUP_URL, captcha_message, signup_data
 from config.api import AnonRateThrottle, UserRateThrottle
+
+from .fresh_process import django_json
 
 CLOSED_PORT = "redis://127.0.0.1:6390/0"
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
@@ -32,21 +31,14 @@ LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION"
 
 
 def settings_under(environment: dict[str, str]) -> dict:
-    code = (
-        "import django, json; django.setup(); from django.conf import settings;"
-        "print(json.dumps({'cache': settings.CACHES['default'].get('LOCATION'),"
-        " 'state': settings.CACHES['state'].get('LOCATION'), 'state_prefix': settings.CACHES['state'].get('KEY_PREFIX'),"
-        " 'broker': settings.CELERY_BROKER_URL, 'eager': settings.CELERY_TASK_ALWAYS_EAGER,"
+    return django_json(
+        "{'cache': settings.CACHES['default'].get('LOCATION'), 'state': settings.CACHES['state'].get('LOCATION'),"
+        " 'state_prefix': settings.CACHES['state'].get('KEY_PREFIX'), 'broker': settings.CELERY_BROKER_URL,"
+        " 'eager': settings.CELERY_TASK_ALWAYS_EAGER,"
         " 'visibility': settings.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'],"
-        " 'altcha': settings.ALTCHA_CACHE_ALIAS}))"
+        " 'altcha': settings.ALTCHA_CACHE_ALIAS}",
+        environment,
     )
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
-    env |= {"DJANGO_SETTINGS_MODULE": "config.settings.base", **environment}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_each_role_has_its_own_url_and_redis_url_is_the_fallback():

@@ -13,6 +13,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
 
+from .fresh_process import django_json
+
 CDN = "https://cdn.lyceum.example"
 CDN_STATIC_URL = f"{CDN}/static/"
 BASE_DIR = django_settings.BASE_DIR
@@ -21,18 +23,11 @@ MANIFEST_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 def settings_under(environment: dict[str, str]) -> dict:
     """STATIC_URL, the CSP and the storages as a fresh process builds them from this environment."""
-    code = (
-        "import django, json; django.setup(); from django.conf import settings;"
-        "print(json.dumps({'STATIC_URL': settings.STATIC_URL,"
-        " 'csp': settings.CONTENT_SECURITY_POLICY['DIRECTIVES'], 'storages': settings.STORAGES}))"
+    return django_json(
+        "{'STATIC_URL': settings.STATIC_URL, 'csp': settings.CONTENT_SECURITY_POLICY['DIRECTIVES'],"
+        " 'storages': settings.STORAGES}",
+        environment,
     )
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
-    env |= {"DJANGO_SETTINGS_MODULE": "config.settings.base", **environment}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_the_csp_follows_static_url():

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ops.backup.common import MANAGE, now, record, run  # noqa: E402
+from ops.net import free_port  # noqa: E402
 
 # Money tables: (table, creation-time column, amount column or None). Tables of apps that are not installed
 # are skipped; add a ledger's table here when its app lands (or pass --table).
@@ -75,12 +75,6 @@ class Drill:
             return function(*args)
         finally:
             self.timings[name] = round(time.monotonic() - started, 2)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def create_cluster(drill: Drill) -> Path:

@@ -28,14 +28,12 @@ from pathlib import Path
 import requests
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(BASE_DIR))
+
+from ops.net import free_port  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -6,7 +6,6 @@ up to the noted time is there, the ledgers verify, and the result is recorded fo
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import pytest
 from django.conf import settings
 
 from operations.interface import latest_check
+from ops.net import free_port
 
 BASE_DIR = Path(settings.BASE_DIR)
 PRODUCTION_CONF = BASE_DIR / "ops" / "backup" / "pgbackrest.conf"
@@ -46,12 +46,6 @@ def _tools():
         if os.environ.get("CI"):
             pytest.fail(f"the restore drill cannot run in CI: {missing}")
         pytest.skip(missing)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def sh(*command: str, user: str | None = None, env: dict | None = None, timeout: int = 300) -> str:
