@@ -32,3 +32,11 @@ def _fresh_cache():
     yield
     for cache in caches.all(initialized_only=False):
         cache.clear()
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, but staff signed in with force_login have used MFA (accounts/tests/support.py)."""
+    from accounts.tests.support import MFAClient
+
+    return MFAClient()

@@ -1,9 +1,16 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from . import services
 from .models import APIKey, User
+from .roles import may
+
+# Fields only superusers change (accounts/permission_table.py, "accounts.change_roles"): staff status and
+# rights, and what signs an account in (e-mail, password) — changing those is taking the account over.
+ROLE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+SIGN_IN_FIELDS = ("email",)
 
 
 @admin.register(User)
@@ -21,6 +28,36 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     actions = ["grant_instructor_role"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not may(request.user, "accounts.change_roles"):
+            readonly += [*ROLE_FIELDS, *SIGN_IN_FIELDS]
+        if not may(request.user, "accounts.grant_instructor"):
+            readonly.append("is_instructor")
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # Staff and superuser accounts are changed by superusers only: anyone else could lock them out.
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not may(request.user, "accounts.change_roles"):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        """The readonly fields above keep these out of the form; this refuses anything that still slipped in."""
+        if change and not may(request.user, "accounts.change_roles"):
+            stored = User.objects.get(pk=obj.pk)
+            guarded = [*ROLE_FIELDS[:2], *SIGN_IN_FIELDS, "password"]
+            if not may(request.user, "accounts.grant_instructor"):
+                guarded.append("is_instructor")
+            if any(getattr(stored, name) != getattr(obj, name) for name in guarded):
+                raise PermissionDenied("Only superusers change staff status, rights, e-mail or password.")
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if not may(request.user, "accounts.change_roles") and {"groups", "user_permissions"} & set(form.changed_data):
+            raise PermissionDenied("Only superusers change groups or permissions.")
+        super().save_related(request, form, formsets, change)
 
     @admin.action(description="Grant the instructor role")
     def grant_instructor_role(self, request, queryset):

@@ -10,17 +10,25 @@ What it offers:
     ``demo_password()`` — the password of every demo account (``manage.py seed_demo``).
     ``account_deleted`` — a signal sent after an account is erased (``user_id``, ``email``); apps that keep
     something about the person in an outside system (Stripe) forget it in their receiver.
+Staff permissions (accounts/permission_table.py is THE table of who may do what)
+    ``may(user, act)`` — may the user do this act of the table (refund, read anyone's payments, see any
+    course…)? Superusers always; staff through their groups; learners never.
+    ``ActPermission`` — DRF permission class for a staff API operation (its row in the table says who).
+    ``staff_without_mfa()`` — active staff accounts with no authenticator app (for launch_check).
 """
 
+from .api.permissions import ActPermission
 from .authentication import APIKeyAuthentication
 from .forms import captcha_field
+from .mfa import staff_without_mfa
 from .models import User
-from .roles import grant_to_group
+from .roles import grant_to_group, may
 from .services import grant_instructor, hash_key
 from .signals import account_deleted
 
 __all__ = [
     "APIKeyAuthentication",
+    "ActPermission",
     "User",
     "account_deleted",
     "captcha_field",
@@ -28,6 +36,8 @@ __all__ = [
     "grant_instructor",
     "grant_to_group",
     "hash_key",
+    "may",
+    "staff_without_mfa",
 ]
 
 

@@ -60,6 +60,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["email"]
         indexes = [models.Index(fields=["date_joined"])]
+        # Who holds these: accounts/permission_table.py.
+        permissions = [("grant_instructor", "Can make someone an instructor without an application")]
 
     def __str__(self) -> str:
         return self.email
@@ -91,6 +93,7 @@ class APIKey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API key"
+        permissions = [("revoke_apikey", "Can revoke anyone's API keys")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "name"], condition=models.Q(revoked_at__isnull=True), name="uniq_active_api_key_name"

@@ -35,3 +35,22 @@ def sync_staff_groups(**kwargs) -> None:
             if perm is not None:
                 wanted.append(perm)
         group.permissions.set(wanted)
+
+
+def may(user, act: str) -> bool:
+    """May this user do `act` (a key of accounts.permission_table.ACTS)? Superusers may do everything; staff
+    need the act's permission (through their groups); learners never. An unknown act is a programming error."""
+    from .permission_table import ACTS
+
+    return may_perform(user, ACTS[act])
+
+
+def may_perform(user, act) -> bool:
+    """`may` for a row of the table itself (the console looks rows up by the action or page being used)."""
+    from .permission_table import SUPERUSER_ONLY
+
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return act.permission != SUPERUSER_ONLY and user.is_staff and user.has_perm(act.permission)

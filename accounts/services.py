@@ -98,7 +98,12 @@ def grant_instructor(user: User) -> User:
     return user
 
 
-def add_to_staff_group(user: User, group_name: str) -> None:
+def add_to_staff_group(user: User, group_name: str, *, by: User) -> None:
+    """Only superusers give staff rights (accounts/permission_table.py, "accounts.change_roles")."""
+    from .roles import may
+
+    if not may(by, "accounts.change_roles"):
+        raise DomainError("Only superusers add people to staff groups.", code="permission_denied", status_code=403)
     if group_name not in STAFF_GROUPS:
         raise DomainError(f"Unknown staff group “{group_name}”.")
     group = Group.objects.get(name=group_name)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 
-from . import services
+from . import mfa, services
 from .forms import APIKeyForm, DeleteAccountForm, ProfileForm
 
 
@@ -25,6 +25,7 @@ def profile(request):
             "key_form": APIKeyForm(),
             "api_keys": request.user.api_keys.all(),
             "new_key": request.session.pop("new_api_key", None),
+            "mfa_enabled": mfa.has_mfa(request.user),
         },
     )
 

@@ -14,6 +14,8 @@ class BillingConfig(AppConfig):
         viewing = [
             f"billing.view_{model}" for model in ("payment", "refund", "stripeevent", "customer", "connectedaccount")
         ]
-        # Finance refunds (change_payment gates the refund page) and replays failed webhooks.
-        grant_to_group("Finance", viewing + ["billing.change_payment", "billing.change_stripeevent"])
+        # Finance refunds, sees revenue and replays failed webhooks (accounts/permission_table.py).
+        grant_to_group(
+            "Finance", viewing + ["billing.refund_payment", "billing.view_revenue", "billing.replay_stripeevent"]
+        )
         grant_to_group("Support", viewing)

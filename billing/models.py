@@ -60,6 +60,8 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Who holds these: accounts/permission_table.py.
+        permissions = [("refund_payment", "Can refund payments"), ("view_revenue", "Can see the revenue dashboard")]
         indexes = [
             models.Index(fields=["user", "-created_at"]),
             models.Index(fields=["purpose", "status"]),
@@ -157,6 +159,7 @@ class StripeEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         verbose_name = "Stripe event"
+        permissions = [("replay_stripeevent", "Can replay Stripe events")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

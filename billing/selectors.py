@@ -3,13 +3,16 @@ from datetime import timedelta
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.interface import may
+
 from .models import Payment, Refund
 
 
 def payments_for(user) -> QuerySet[Payment]:
-    """Payments the user may see: their own, or all for staff."""
+    """Payments the user may see: their own, or everyone's for staff who may read payments (Finance,
+    Support: accounts/permission_table.py "billing.read_any_payment"), in the console, the API and the pages."""
     qs = Payment.objects.select_related("user")
-    return qs if user.is_staff else qs.filter(user=user)
+    return qs if may(user, "billing.read_any_payment") else qs.filter(user=user)
 
 
 def own_payments(user) -> QuerySet[Payment]:

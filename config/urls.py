@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from billing import views as billing_views
 
 from . import health
+from .security_txt import security_txt
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path(".well-known/security.txt", security_txt, name="security_txt"),
     # Browsers ask for /favicon.ico on pages without an icon link (Django admin, API JSON).
     path("favicon.ico", FaviconView.as_view()),
     path("accounts/", include("accounts.urls")),

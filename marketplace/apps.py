@@ -49,7 +49,16 @@ class MarketplaceConfig(AppConfig):
                 "marketplace.change_revenuesharerule",
             ],
         )
-        grant_to_group("Support", ["marketplace.view_course", "marketplace.view_enrollment", "marketplace.view_review"])
+        grant_to_group(
+            "Support",
+            [
+                "marketplace.view_course",
+                "marketplace.view_enrollment",
+                "marketplace.view_review",
+                # Giving someone a course is a support gesture (services.learning.grant_enrollment).
+                "marketplace.add_enrollment",
+            ],
+        )
         grant_to_group(
             "Finance",
             [

@@ -18,3 +18,13 @@ def human_duration(value: datetime.timedelta | None) -> str:
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.simple_tag(takes_context=True)
+def may_do(context, act: str) -> bool:
+    """{% may_do "billing.refund" as may_refund %}: may the signed-in user do this act of
+    accounts/permission_table.py? Links to pages the user would be refused stay hidden."""
+    from accounts.roles import may
+
+    request = context.get("request")
+    return bool(request is not None and may(request.user, act))

@@ -75,3 +75,24 @@ def solved_captcha(hmac_key: str | None = None) -> str:
         challenge.algorithm, challenge.challenge, solution.number, challenge.salt, challenge.signature
     )
     return payload.to_base64()
+
+
+def staff_in(*group_names: str, **fields) -> User:
+    """A verified staff member in these staff groups (with exactly their permissions)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import sync_staff_groups
+
+    sync_staff_groups()
+    user = VerifiedUserFactory(is_staff=True, **fields)
+    user.groups.set(Group.objects.filter(name__in=group_names))
+    return user
+
+
+def console_login(client, user) -> None:
+    """Sign `user` in on the test client the way staff reach the console: with MFA used in the session."""
+    from .support import give_totp, mark_session_mfa
+
+    client.force_login(user)
+    if user.is_staff:
+        mark_session_mfa(client, user, give_totp(user))

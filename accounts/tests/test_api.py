@@ -49,10 +49,10 @@ class TestMe:
             "date_joined": response.json()["date_joined"],
         }
 
-    def test_roles_reflect_instructor_and_staff(self, api, api_key):
+    def test_roles_reflect_instructor_and_staff(self, api, api_key, superuser):
         user = api_key.user
         services.grant_instructor(user)
-        services.add_to_staff_group(user, "Support")
+        services.add_to_staff_group(user, "Support", by=superuser)
         assert api.get(ME, **bearer(api_key.raw)).json()["roles"] == ["learner", "instructor", "staff"]
 
     def test_a_valid_key_records_last_use(self, api, api_key):

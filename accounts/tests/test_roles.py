@@ -14,9 +14,10 @@ def test_finance_may_refund_and_support_may_only_look_at_payments():
     sync_staff_groups()
     finance = set(Group.objects.get(name="Finance").permissions.values_list("codename", flat=True))
     support = set(Group.objects.get(name="Support").permissions.values_list("codename", flat=True))
-    assert {"view_payment", "change_payment", "change_stripeevent"} <= finance
+    assert {"view_payment", "refund_payment", "replay_stripeevent", "view_revenue"} <= finance
     assert "view_payment" in support
-    assert "change_payment" not in support
+    assert not {"refund_payment", "replay_stripeevent", "view_revenue", "change_payment"} & support
+    assert "change_payment" not in finance  # refunding is its own permission, not "change"
 
 
 @pytest.mark.django_db

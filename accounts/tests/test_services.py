@@ -150,15 +150,24 @@ class TestRoles:
         user.refresh_from_db()
         assert user.is_instructor
 
-    def test_add_to_staff_group_makes_staff(self, user):
-        services.add_to_staff_group(user, "Finance")
+    def test_add_to_staff_group_makes_staff(self, user, superuser):
+        services.add_to_staff_group(user, "Finance", by=superuser)
         user.refresh_from_db()
         assert user.is_staff
         assert user.groups.filter(name="Finance").exists()
 
-    def test_unknown_staff_group_is_refused(self, user):
+    def test_only_superusers_add_to_staff_groups(self, user, other_user, superuser):
+        services.add_to_staff_group(other_user, "Support", by=superuser)
+        for by in (other_user, user):  # a Support member, a learner: not even for themselves
+            with pytest.raises(DomainError, match="Only superusers") as refused:
+                services.add_to_staff_group(user, "Finance", by=by)
+            assert refused.value.status_code == 403
+        user.refresh_from_db()
+        assert not user.is_staff and not user.groups.exists()
+
+    def test_unknown_staff_group_is_refused(self, user, superuser):
         with pytest.raises(DomainError, match="Unknown staff group"):
-            services.add_to_staff_group(user, "Overlords")
+            services.add_to_staff_group(user, "Overlords", by=superuser)
 
 
 class TestUserModel:

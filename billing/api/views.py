@@ -5,6 +5,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.interface import ActPermission
 from config.errors import DomainError, NotFoundError
 from config.schema import error_responses
 
@@ -30,7 +31,7 @@ def _payments(user):
 @extend_schema_view(
     get=extend_schema(
         summary="Your payments",
-        description="Your own payment history (staff: everyone's), newest first. Filter by status and date.",
+        description="Your own payment history, newest first. Filter by status and date.",
         responses={200: PaymentSerializer(many=True), **error_responses(400, 401, 429)},
         tags=["payments"],
     )
@@ -76,7 +77,7 @@ class PaymentListView(generics.ListAPIView):
 
 @extend_schema(
     summary="One payment",
-    description="Your own payment; staff may read any.",
+    description="Your own payment; staff who may read payments (Finance, Support) may read any.",
     responses={200: PaymentSerializer, **error_responses(401, 404, 429)},
     tags=["payments"],
 )
@@ -90,11 +91,15 @@ class PaymentDetailView(generics.RetrieveAPIView):
 
 
 class PaymentRefundView(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    # Finance's act, as in the console (accounts/permission_table.py "billing.refund").
+    permission_classes = [permissions.IsAuthenticated, ActPermission]
 
     @extend_schema(
         summary="Refund a payment (staff)",
-        description="Refunds all (no amount) or part of a payment. Requires an `Idempotency-Key` header.",
+        description=(
+            "Refunds all (no amount) or part of a payment. Staff with the refund permission (Finance) only; "
+            "anyone else: 403. Requires an `Idempotency-Key` header."
+        ),
         parameters=[IDEMPOTENCY_PARAMETER],
         request=RefundRequestSerializer,
         responses={201: RefundSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429, 502, 503)},

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.tests.factories import StaffUserFactory, SuperUserFactory, VerifiedUserFactory
+from accounts.tests.factories import SuperUserFactory, VerifiedUserFactory, staff_in
 from billing.tests.support import test_purpose  # noqa: F401 - pytest fixture
 
 
@@ -16,7 +16,7 @@ def other_user(db):
 
 @pytest.fixture
 def staff_user(db):
-    return StaffUserFactory()
+    return staff_in("Finance")  # refunds and reads anyone's payments (accounts/permission_table.py)
 
 
 @pytest.fixture

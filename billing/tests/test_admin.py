@@ -112,8 +112,7 @@ def test_finance_may_refund_and_support_may_not(client, user, emulator, test_pur
     payment = paid_payment(user)
     url = reverse("admin:billing_payment_refund", args=[payment.pk])
     client.force_login(_staff_in("Support"))
-    response = client.post(url, {"reason": "x"}, follow=True)
-    assert "You may not refund payments." in response.content.decode()
+    assert client.post(url, {"reason": "x"}).status_code == 403  # the console refuses the page itself
     assert not Refund.objects.exists()
     client.force_login(_staff_in("Finance"))
     assert client.post(url, {"reason": "x"}).status_code == 302

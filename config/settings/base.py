@@ -41,7 +41,7 @@ ENVIRONMENT = env("ENVIRONMENT", default="development")
 RELEASE = env("RELEASE", default="dev")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.console_config.ConsoleAdminConfig",  # django.contrib.admin on the console site: accounts/console.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "axes",
     "django_altcha",
     "csp",
@@ -215,6 +216,10 @@ ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
 }
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Multi-factor authentication: an authenticator app (TOTP) and recovery codes, for everyone from the
+# profile; required for staff before the console (accounts/mfa.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Lyceum"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lyceum] "
 
 # django-axes: lock the account+IP pair after 5 failures for 30 minutes.
@@ -399,6 +404,10 @@ DJSTRIPE_USE_NATIVE_JSONFIELD = True
 MIGRATION_MODULES = {"djstripe": "billing.djstripe_migrations"}
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
+
+# /.well-known/security.txt: where researchers report vulnerabilities (a mailto: or https: URI).
+SECURITY_CONTACT = env("SECURITY_CONTACT", default="mailto:security@lyceum.test")
+SECURITY_POLICY_URL = env("SECURITY_POLICY_URL", default="")
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "json" in production

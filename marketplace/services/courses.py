@@ -9,6 +9,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.interface import may
 from config.errors import ConflictError, DomainError
 
 from .. import emails
@@ -215,7 +216,7 @@ def withdraw_from_review(course: Course, *, by) -> Course:
 
 
 def _require_reviewer(by) -> None:
-    if not (by.is_superuser or by.has_perm("marketplace.review_course")):
+    if not may(by, "marketplace.review_courses"):
         raise Forbidden("Only staff with the Content review role can approve or reject courses.")
 
 
@@ -266,8 +267,8 @@ def reject_course(course: Course, *, by, reason: str) -> Course:
 @transaction.atomic
 def archive_course(course: Course, *, by) -> Course:
     course = Course.objects.select_for_update().get(pk=course.pk)
-    if not (by.is_staff or course.instructor_id == by.pk):
-        raise Forbidden("Only the course's instructor or staff can archive it.")
+    if not (course.instructor_id == by.pk or may(by, "marketplace.review_courses")):
+        raise Forbidden("Only the course's instructor or Content review can archive it.")
     if course.status != Course.Status.PUBLISHED:
         raise ConflictError("Only a published course can be archived.", code="not_published")
     course.status = Course.Status.ARCHIVED

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.interface import may
 from billing.interface import Payment, Refund, RefundError, refund_payment
 from config.errors import ConflictError, NotFoundError
 
@@ -20,7 +21,6 @@ from ._common import Errors, Forbidden, check_length
 
 REFUND_WINDOW = timedelta(days=30)
 MAX_PROGRESS_PERCENT = 30
-DECIDE_PERMISSION = "marketplace.change_refundrequest"
 ALREADY_REQUESTED = "You have already asked for a refund of this course; we will e-mail you our decision."
 
 NOT_REFUNDABLE = {
@@ -185,7 +185,7 @@ def request_refund(user, enrollment: Enrollment, *, reason: str, now: datetime |
 
 
 def _require_decider(by) -> None:
-    if not (by.is_superuser or by.has_perm(DECIDE_PERMISSION)):
+    if not may(by, "marketplace.decide_refund_requests"):
         raise Forbidden("Only staff with the Finance role can decide refund requests.")
 
 

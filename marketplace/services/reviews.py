@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from accounts.interface import may
 from config.errors import ConflictError
 
 from .. import access
@@ -150,11 +151,7 @@ def reply_to_review(instructor, review: Review, text: str) -> Review:
 
 
 def _require_moderator(staff) -> None:
-    if not (
-        getattr(staff, "is_authenticated", False)
-        and staff.is_staff
-        and (staff.is_superuser or staff.has_perm("marketplace.change_review"))
-    ):
+    if not may(staff, "marketplace.moderate_reviews"):
         raise Forbidden("Only staff who moderate reviews can hide or show them.", code="not_moderator")
 
 

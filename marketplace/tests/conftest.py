@@ -32,7 +32,9 @@ def instructor(db):
 
 @pytest.fixture
 def staff_user(db):
-    return StaffUserFactory()
+    from accounts.tests.factories import staff_in
+
+    return staff_in("Support")  # sees every course and gives courses (accounts/permission_table.py)
 
 
 @pytest.fixture

@@ -254,7 +254,9 @@ def test_concurrent_reviews_keep_the_count_and_average_right(instructor):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
     course = course_with_lessons(instructor=instructor)
-    staff = StaffUserFactory()
+    from accounts.tests.factories import staff_in
+
+    staff = staff_in("Support")  # gives the courses
     learners = [_learner_with_progress(course, staff) for _ in range(6)]
     barrier = threading.Barrier(len(learners) + 1)
     errors = []

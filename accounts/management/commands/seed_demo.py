@@ -11,6 +11,9 @@ from django.utils.module_loading import module_has_submodule
 from accounts.models import User
 
 DEMO_PASSWORD = "lyceum-demo-2026"  # noqa: S105 - demo data only, never in production
+# Staff need two-factor authentication for the console: the demo admin's authenticator secret is known, so
+# `manage.py demo_totp` can print its current code (or add it to any authenticator app). Demo data only.
+DEMO_ADMIN_TOTP_SECRET = "LYCEUMDEMOADMINTOTPSECRETSTAFFAA"  # noqa: S105 - base32, demo data only
 
 DEMO_USERS = [
     # email, display name, staff, superuser, instructor, groups
@@ -38,6 +41,10 @@ class Command(BaseCommand):
             role = "staff console" if staff else name.split()[-1].lower()
             self.stdout.write(f"  {email:<26} {role}")
         self.stdout.write(f"  {'orgadmin@lyceum.test':<26} organisation admin (Acme Learning, /orgs/)")
+        self.stdout.write(
+            "Staff sign in with a two-factor code: `.venv/bin/python manage.py demo_totp` prints the demo "
+            f"admin's current code (or add the secret {DEMO_ADMIN_TOTP_SECRET} to an authenticator app)."
+        )
 
     @transaction.atomic
     def _seed(self) -> tuple[int, list[str]]:
@@ -60,6 +67,8 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             for group_name in groups:
                 user.groups.add(Group.objects.get(name=group_name))
+            if staff:
+                _give_demo_authenticator(user)
         # Other apps add their demo data through a `demo.seed_demo()` hook (accounts imports none of them).
         for app_config in apps.get_app_configs():
             if app_config.name != "accounts" and module_has_submodule(app_config.module, "demo"):
@@ -67,3 +76,12 @@ class Command(BaseCommand):
                 if hook is not None:
                     reports.append(f"{app_config.verbose_name}: {hook()} new item(s).")
         return created, reports
+
+
+def _give_demo_authenticator(user) -> None:
+    """The demo staff account's authenticator app, with the known demo secret (created once)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_ADMIN_TOTP_SECRET)
