@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 SUPPORT = "Support"
 FINANCE = "Finance"
 CONTENT_REVIEW = "Content review"
+SALES = "Sales"
 NOBODY: frozenset[str] = frozenset()  # superusers only
 
 # The permission for acts only superusers may do; no group can hold it (it is not a real permission).
@@ -195,6 +196,45 @@ ACTS: dict[str, Act] = {
         "Retry or cancel failed payouts.",
         admin_actions=("marketplace.payout.retry", "marketplace.payout.cancel"),
     ),
+    # licensing --------------------------------------------------------------------------------
+    "licensing.work_quotes": Act(
+        "licensing.work_quote",
+        _groups(SALES),
+        "Prepare, revise, send and close quotes.",
+        admin_actions=("licensing.quote.send", "licensing.quote.mark_lost"),
+        console_pages=("licensing_quote_prepare",),
+    ),
+    "licensing.extend_licences": Act(
+        "licensing.extend_licence",
+        _groups(SALES),
+        "Extend a licence's end date.",
+        admin_actions=("licensing.licence.extend",),
+    ),
+    "licensing.suspend_licences": Act(
+        "licensing.suspend_licence",
+        _groups(FINANCE),
+        "Suspend a licence whose invoice is unpaid, and reinstate it.",
+        admin_actions=("licensing.licence.suspend", "licensing.licence.reinstate"),
+    ),
+    "licensing.raise_revocation_cap": Act(
+        "licensing.raise_revocation_cap",
+        _groups(SALES, SUPPORT),
+        "Raise a licence's cap on seat revocations.",
+        admin_actions=("licensing.licence.raise_cap",),
+    ),
+    "licensing.verify_domains": Act(
+        "licensing.verify_domain",
+        _groups(SUPPORT),
+        "Verify an organisation's e-mail domain.",
+        admin_actions=("licensing.organisationdomain.verify",),
+    ),
+    "licensing.signing_keys": Act(
+        "licensing.rotate_signing_key",
+        NOBODY,
+        "Rotate or retire the licence-key signing key.",
+        admin_actions=("licensing.signingkey.retire",),
+        console_pages=("licensing_signingkey_rotate",),
+    ),
 }
 
 
@@ -251,6 +291,18 @@ MODELS: dict[str, ModelAccess] = {
     "marketplace.earningsentry": ModelAccess(view=_groups(FINANCE)),
     "marketplace.instructorbalance": ModelAccess(view=_groups(FINANCE)),
     "marketplace.payout": ModelAccess(view=_groups(FINANCE), change=_groups(FINANCE)),
+    # Licensing's console is read-only: every change goes through the acts above.
+    "licensing.organisation": ModelAccess(view=_groups(SALES, SUPPORT, FINANCE)),
+    "licensing.membership": ModelAccess(view=_groups(SALES, SUPPORT)),
+    "licensing.organisationdomain": ModelAccess(view=_groups(SALES, SUPPORT)),
+    "licensing.quote": ModelAccess(view=_groups(SALES, SUPPORT, FINANCE)),
+    "licensing.quoteversion": ModelAccess(view=_groups(SALES, SUPPORT, FINANCE)),
+    "licensing.licence": ModelAccess(view=_groups(SALES, SUPPORT, FINANCE)),
+    "licensing.licenceevent": ModelAccess(view=_groups(SALES, SUPPORT, FINANCE)),
+    "licensing.seat": ModelAccess(view=_groups(SALES, SUPPORT)),
+    "licensing.activation": ModelAccess(view=_groups(SALES, SUPPORT)),
+    "licensing.organisationapikey": ModelAccess(view=_groups(SALES, SUPPORT)),
+    "licensing.signingkey": ModelAccess(),
 }
 
 
