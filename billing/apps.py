@@ -11,6 +11,9 @@ class BillingConfig(AppConfig):
         from . import gateway
 
         gateway.configure()
+        from . import observability
+
+        observability.register()
         viewing = [
             f"billing.view_{model}" for model in ("payment", "refund", "stripeevent", "customer", "connectedaccount")
         ]

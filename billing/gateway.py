@@ -11,6 +11,8 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from operations.interface import metrics
+
 from .errors import CardDeclined, PaymentProviderError, PaymentProviderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,11 @@ def configure() -> None:
 
 
 def _call(what: str, fn, /, *args, **kwargs):
+    with metrics.stripe_call(what):
+        return _call_stripe(what, fn, *args, **kwargs)
+
+
+def _call_stripe(what: str, fn, /, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except stripe.CardError as exc:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.errors import DomainError
+from operations.interface import metrics
 
 from . import gateway, registry
 from .errors import PaymentError, RefundError
@@ -138,6 +139,7 @@ def start_checkout(
     payment.stripe_checkout_session_id = session["id"]
     payment.checkout_url = session["url"]
     payment.save(force_insert=True)
+    metrics.payment_event("started", purpose=payment.purpose, currency=payment.currency, amount=payment.amount)
     return CheckoutStart(payment=payment, url=session["url"])
 
 
@@ -298,6 +300,9 @@ def mark_succeeded(payment_id, session: dict) -> Payment:
             if _expanded(invoice) and not payment.stripe_payment_intent_id:
                 payment.stripe_payment_intent_id = _invoice_payment_intent(invoice)
             payment.save()
+            metrics.payment_event(
+                "succeeded", purpose=payment.purpose, currency=payment.currency, amount=payment.amount
+            )
         if payment.fulfilled_at is None:
             purpose = registry.get_purpose(payment.purpose)
             if purpose is None:
@@ -346,6 +351,7 @@ def apply_payment_intent(payment_intent: dict | str) -> Payment | None:
             payment.failure_code = (error.get("decline_code") or error.get("code") or "")[:64]
             payment.failure_message = gateway.plain_failure(error.get("code"), error.get("decline_code"))[:255]
             payment.save()
+            metrics.payment_event("failed", purpose=payment.purpose, currency=payment.currency, amount=payment.amount)
             purpose = registry.get_purpose(payment.purpose)
             if purpose and purpose.failed:
                 purpose.failed(payment)
@@ -433,6 +439,7 @@ def apply_refund(data: dict) -> Refund | None:
                 purpose.revoke(payment, refund)
             refund.revoked_at = timezone.now()
             refund.save(update_fields=["revoked_at", "updated_at"])
+            metrics.payment_event("refunded", purpose=payment.purpose, currency=payment.currency, amount=refund.amount)
             refund_pk = refund.pk
             transaction.on_commit(lambda: tasks.send_payment_email.delay(str(payment.pk), "refund", refund_pk))
         return refund
@@ -513,6 +520,7 @@ def reconcile(*, hours: int = 72) -> ReconciliationReport:
             refund = apply_refund(data)
             if refund is not None:
                 report.repaired.append(f"refund {data['id']} recorded for payment {refund.payment_id}")
+    metrics.reconciliation_finished(len(report.repaired))
     if report.repaired:
         logger.warning("Reconciliation repaired %d record(s):\n%s", len(report.repaired), report.summary())
     return report

@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from operations.interface import metrics
 
 from . import registry, selectors, services, webhooks
 from .models import Payment
@@ -78,4 +79,5 @@ def receipt(request, pk):
 def stripe_webhook(request, endpoint_uuid):
     """Stripe delivers events here; answered fast, processed by a Celery task."""
     status, message = webhooks.receive(request, endpoint_uuid)
+    metrics.webhook_received(status)
     return JsonResponse({"status": message}, status=status)

@@ -12,6 +12,8 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from operations.interface import metrics
+
 from . import connect, registry, services
 from .models import StripeEvent
 
@@ -173,12 +175,11 @@ def process_event(event_pk: int) -> StripeEvent:
         StripeEvent.objects.filter(pk=event.pk).update(
             status=StripeEvent.Status.FAILED, last_error=f"{exc.__class__.__name__}: {exc}"[:4000]
         )
+        metrics.webhook_processed(event.type, StripeEvent.Status.FAILED)
         raise
-    StripeEvent.objects.filter(pk=event.pk).update(
-        status=StripeEvent.Status.SUCCEEDED if handlers else StripeEvent.Status.IGNORED,
-        last_error="",
-        processed_at=timezone.now(),
-    )
+    outcome = StripeEvent.Status.SUCCEEDED if handlers else StripeEvent.Status.IGNORED
+    StripeEvent.objects.filter(pk=event.pk).update(status=outcome, last_error="", processed_at=timezone.now())
+    metrics.webhook_processed(event.type, outcome)
     _mirror(event)
     event.refresh_from_db()
     return event

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -12,3 +13,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 if not app.conf.broker_url:
     app.conf.broker_url = "memory://localhost/"
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _worker_metrics(**kwargs):
+    """The worker's metrics endpoint (METRICS_EXPORTER_PORT); see operations/exporter.py."""
+    from operations.exporter import start_for_process
+
+    start_for_process("worker")
+
+
+@beat_init.connect
+def _beat_metrics(**kwargs):
+    from operations.exporter import start_for_process
+
+    start_for_process("beat")

@@ -28,7 +28,11 @@ def _check_database() -> str | None:
 NOT_CONFIGURED = "not configured"  # the embedded default has no such server
 SAME_AS_CACHE = "same as cache"
 _NOTES = (NOT_CONFIGURED, SAME_AS_CACHE)
-_IN_PROCESS_CACHES = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")
+_IN_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.",
+    "django.core.cache.backends.dummy.",
+    "operations.cache.",  # the locmem cache counting hits for the metrics
+)
 
 
 def _networked(alias: str) -> bool:
@@ -76,15 +80,24 @@ def _check_broker() -> str | None:
     return None
 
 
+def dependency_problems() -> dict[str, str | None]:
+    """Each dependency /readyz checks, with its problem or None (also exported as lyceum_readiness)."""
+    checks = {"database": _check_database, "cache": _check_cache, "state": _check_state, "broker": _check_broker}
+    return {name: check() for name, check in checks.items()}
+
+
+def failing(problem: str | None) -> bool:
+    """A check's answer is a failure (not ok, and not a note such as "not configured")."""
+    return problem is not None and problem not in _NOTES
+
+
 @never_cache
 @require_GET
 def readyz(request):
     """Ready to serve: the database answers, and each Redis role (cache, state, broker) when configured."""
-    checks = {"database": _check_database, "cache": _check_cache, "state": _check_state, "broker": _check_broker}
     results = {}
     failures = {}
-    for name, check in checks.items():
-        problem = check()
+    for name, problem in dependency_problems().items():
         if problem is None:
             results[name] = "ok"
         elif problem in _NOTES:

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from billing import views as billing_views
+from operations import views as operations_views
 
 from . import health
 from .security_txt import security_txt
@@ -32,6 +33,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path(".well-known/security.txt", security_txt, name="security_txt"),
+    # Served by operations.middleware before host checks; listed here so every page is in the URLconf.
+    path("metrics", operations_views.metrics, name="metrics"),
     # Browsers ask for /favicon.ico on pages without an icon link (Django admin, API JSON).
     path("favicon.ico", FaviconView.as_view()),
     path("accounts/", include("accounts.urls")),

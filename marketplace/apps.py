@@ -9,7 +9,10 @@ class MarketplaceConfig(AppConfig):
         from accounts.interface import grant_to_group
         from billing.interface import register_purpose
 
+        from . import observability
         from .services import purchases
+
+        observability.register()
 
         register_purpose(
             "course",

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_altcha",
     "csp",
     "djstripe",
+    "django_prometheus",
     # ours
     "accounts",
     "billing",
@@ -73,6 +74,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIDMiddleware",
+    # /metrics is answered here, before host checks and the HTTPS redirect (see operations.middleware).
+    "operations.middleware.MetricsEndpointMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -85,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.APIErrorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,6 +117,11 @@ TEMPLATES = [
 # Database: DATABASE_URL, or SQLite in the project folder.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# django-prometheus's wrappers count connections, connection errors, queries and their duration.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 # Behind PgBouncer in transaction mode (deploy/k8s) a server-side cursor (QuerySet.iterator()) would outlive
 # its transaction's server connection: turn them off there.
@@ -126,7 +136,7 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):  # Django's or django-prometheus's wrapper
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 
 # Cache and Celery broker: Redis when REDIS_URL is set, otherwise in-process.
@@ -143,9 +153,11 @@ REDIS_STATE_URL = env("REDIS_STATE_URL", default=REDIS_CACHE_URL)
 def redis_cache(url: str, key_prefix: str = "") -> dict:
     """A django-redis cache, or a local-memory one when no URL is given (the embedded default)."""
     if not url:
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": key_prefix or "default"}
+        # Local memory, counting hits and misses for the cache hit ratio (operations/cache.py).
+        return {"BACKEND": "operations.cache.LocMemCache", "LOCATION": key_prefix or "default"}
     return {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis, counting hits and misses for the cache hit ratio.
+        "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
         "LOCATION": url,
         "KEY_PREFIX": key_prefix,
         "OPTIONS": {
@@ -179,6 +191,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "pay-out-instructors": {"task": "marketplace.tasks.pay_out_instructors", "schedule": 24 * 60 * 60},
     "suspend-unpaid-licences": {"task": "licensing.tasks.suspend_unpaid_licences", "schedule": 60 * 60},
     "expire-licences-and-quotes": {"task": "licensing.tasks.expire_licences_and_quotes", "schedule": 60 * 60},
+    # Proves beat -> broker -> worker alive (lyceum_celery_heartbeat_timestamp_seconds, launch_check).
+    "celery-heartbeat": {"task": "operations.tasks.heartbeat", "schedule": 60},
 }
 # Licence keys are signed with Ed25519 keys kept encrypted with a key derived from this (default: SECRET_KEY).
 LICENCE_SIGNING_SECRET = env("LICENCE_SIGNING_SECRET", default="")
@@ -404,6 +418,38 @@ DJSTRIPE_USE_NATIVE_JSONFIELD = True
 MIGRATION_MODULES = {"djstripe": "billing.djstripe_migrations"}
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
+# Share of requests and tasks traced for Sentry performance (0 to 1).
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+# Sentry Crons: a check-in per beat job (monitor slug = the CELERY_BEAT_SCHEDULE name), so a silent
+# scheduler is noticed. The minute heartbeat is left out (Prometheus watches it).
+SENTRY_MONITOR_BEAT_TASKS = env.bool("SENTRY_MONITOR_BEAT_TASKS", default=True)
+SENTRY_EXCLUDE_BEAT_TASKS = ["celery-heartbeat"]
+
+# Operations (operations/): who may read /metrics, the worker's and beat's exporters, the launch check.
+METRICS_PATH = "/metrics"
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+METRICS_BEHIND_PROXY = env.int("PROXY_COUNT", default=0) > 0
+METRICS_EXPORTER_PORT = env.int("METRICS_EXPORTER_PORT", default=0)
+METRICS_EXPORTER_ADDRESS = env("METRICS_EXPORTER_ADDRESS", default="127.0.0.1")
+LAUNCH_CHECK_EMAIL_TO = env("LAUNCH_CHECK_EMAIL_TO", default="")
+LAUNCH_CHECK_PING_TIMEOUT = env.float("LAUNCH_CHECK_PING_TIMEOUT", default=2.0)
+
+
+def _check_networks(networks: list[str]) -> list[str]:
+    import ipaddress
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {network!r} is not a network such as 10.0.0.0/8")
+    return networks
+
+
+_check_networks(METRICS_ALLOWED_NETWORKS)
 
 # /.well-known/security.txt: where researchers report vulnerabilities (a mailto: or https: URI).
 SECURITY_CONTACT = env("SECURITY_CONTACT", default="mailto:security@lyceum.test")
@@ -443,4 +489,11 @@ LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
 # Sentry starts with the settings so both the web process and the Celery worker report.
 from config.sentry import init_sentry  # noqa: E402
 
-init_sentry(SENTRY_DSN, ENVIRONMENT, RELEASE)
+init_sentry(
+    SENTRY_DSN,
+    ENVIRONMENT,
+    RELEASE,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    monitor_beat_tasks=SENTRY_MONITOR_BEAT_TASKS,
+    exclude_beat_tasks=SENTRY_EXCLUDE_BEAT_TASKS,
+)

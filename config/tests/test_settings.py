@@ -241,12 +241,12 @@ class TestEmbeddedDefaults:
             settings_module="config.settings.dev",
         )
         database = values["DATABASES"]["default"]
-        assert database["ENGINE"] == "django.db.backends.sqlite3"
+        assert database["ENGINE"] == "django_prometheus.db.backends.sqlite3"  # Django's, counting for /metrics
         assert Path(database["NAME"]).parent == BASE_DIR
         assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
         assert database["OPTIONS"]["timeout"] >= 10
         assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
-        assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+        assert values["CACHES"]["default"]["BACKEND"] == "operations.cache.LocMemCache"  # locmem counting hits
         assert values["CELERY_TASK_ALWAYS_EAGER"] is True
         assert values["DEBUG"] is True
 
@@ -273,10 +273,10 @@ class TestEmbeddedDefaults:
             settings_module="config.settings.dev",
         )
         database = values["DATABASES"]["default"]
-        assert database["ENGINE"] == "django.db.backends.postgresql"
+        assert database["ENGINE"] == "django_prometheus.db.backends.postgresql"
         assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5433, "lyceum")
         assert "transaction_mode" not in database.get("OPTIONS", {})  # SQLite's options only for SQLite
-        assert values["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+        assert values["CACHES"]["default"]["BACKEND"] == "django_prometheus.cache.backends.redis.RedisCache"
         assert values["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/2"
         assert values["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
         assert values["CELERY_TASK_ALWAYS_EAGER"] is False

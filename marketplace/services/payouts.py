@@ -29,6 +29,7 @@ from django.utils import timezone
 from billing import interface as billing
 from billing.interface import ConnectedAccount, PaymentError, format_money
 from config.errors import ConflictError
+from operations.interface import metrics
 
 from .. import emails
 from ..models import EarningsEntry, InstructorBalance, Payout
@@ -92,6 +93,7 @@ def _mark_paid(payout: Payout, transfer: dict) -> Payout:
     payout.paid_at = timezone.now()
     payout.last_error = ""
     payout.save(update_fields=["attempts", "status", "stripe_transfer_id", "paid_at", "last_error", "updated_at"])
+    metrics.payout_attempt("paid", currency=payout.currency, amount=payout.amount)
     # Once per payout: only the run holding the payout's lock gets here, and a paid payout is never sent again.
     emails.send_after_commit(
         "payout_sent", payout.instructor, payout=payout, amount=format_money(payout.amount, payout.currency)
@@ -137,6 +139,7 @@ def send_payout(payout_id: int, *, account: ConnectedAccount | None = None) -> P
             payout.status = Payout.Status.FAILED
             payout.last_error = exc.message[:2000]
             payout.save(update_fields=["attempts", "status", "last_error", "updated_at"])
+            metrics.payout_attempt("failed", currency=payout.currency, amount=payout.amount)
             return payout
         return _mark_paid(payout, transfer)
 
