@@ -91,7 +91,11 @@ def no_failed_webhook_events() -> Verdict:
 
 
 def register() -> None:
-    register_gauges("billing", webhook_gauges)
+    register_gauges(
+        "billing",
+        webhook_gauges,
+        exports=["lyceum_stripe_webhook_events_unprocessed", "lyceum_stripe_webhook_oldest_unprocessed_age_seconds"],
+    )
     register_launch_check("stripe", "Stripe reachable with live keys", stripe_reachable, order=90)
     register_launch_check("stripe_webhook", "Webhook endpoint registered", webhook_endpoint_registered, order=91)
     register_launch_check("failed_webhooks", "No failed webhook events", no_failed_webhook_events, order=92)

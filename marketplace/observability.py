@@ -35,5 +35,5 @@ def earnings_ledger_verifies() -> Verdict:
 
 
 def register() -> None:
-    register_gauges("marketplace", payout_gauges)
+    register_gauges("marketplace", payout_gauges, exports=["lyceum_payouts_open"])
     register_launch_check("ledger_earnings", "Earnings ledger verifies", earnings_ledger_verifies, order=100)

@@ -69,11 +69,15 @@ def build_info():
 
 
 CORE = {
-    "readiness": readiness,
-    "celery_queues": celery_queues,
-    "celery_heartbeat": celery_heartbeat,
-    "build": build_info,
+    gauges.name: gauges
+    for gauges in (
+        registry.Gauges("readiness", readiness, ("lyceum_readiness",)),
+        registry.Gauges("celery_queues", celery_queues, ("lyceum_celery_queue_length",)),
+        registry.Gauges("celery_heartbeat", celery_heartbeat, ("lyceum_celery_heartbeat_timestamp_seconds",)),
+        registry.Gauges("build", build_info, ("lyceum_build_info",)),
+    )
 }
+SELF = ("lyceum_metrics_collector_up", "lyceum_metrics_collector_duration_seconds")
 
 
 class ScrapeCollector:
@@ -86,10 +90,10 @@ class ScrapeCollector:
         duration = GaugeMetricFamily(
             "lyceum_metrics_collector_duration_seconds", "Time a scrape-time collector took.", labels=["collector"]
         )
-        for name, collect in {**CORE, **registry.gauge_collectors()}.items():
+        for name, gauges in {**CORE, **registry.gauge_collectors()}.items():
             started = time.perf_counter()
             try:
-                families = list(collect() or ())
+                families = list(gauges.collect() or ())
             except Exception:  # noqa: BLE001 - one broken collector must not hide the others
                 logger.exception("Metrics collector %s failed", name)
                 up.add_metric([name], 0)

@@ -10,10 +10,11 @@ From an AppConfig.ready():
             family.add_metric([state], n)
         yield family
 
-    register_gauges("licensing", seat_gauges)
+    register_gauges("licensing", seat_gauges, exports=["lyceum_licence_seats"])
     register_launch_check("ledgers.tokens", "Token ledger verifies", lambda: Verdict(ok, reason))
 
-A gauge function yields prometheus_client metric families; if it raises, its metrics are left out of
+`exports` names the metrics the function yields (the dashboard check in CI reads them without a database;
+a test compares them with a real scrape). A gauge function yields prometheus_client metric families; if it raises, its metrics are left out of
 that scrape and `lyceum_metrics_collector_up{collector="<name>"}` is 0. A launch check returns a Verdict.
 """
 
@@ -37,15 +38,22 @@ class LaunchCheck:
     order: int
 
 
-_gauges: dict[str, Callable[[], Iterable[Metric]]] = {}
+@dataclass(frozen=True)
+class Gauges:
+    name: str
+    collect: Callable[[], Iterable[Metric]]
+    exports: tuple[str, ...]
+
+
+_gauges: dict[str, Gauges] = {}
 _launch_checks: dict[str, LaunchCheck] = {}
 
 
-def register_gauges(name: str, collect: Callable[[], Iterable[Metric]]) -> None:
-    _gauges[name] = collect
+def register_gauges(name: str, collect: Callable[[], Iterable[Metric]], *, exports: Iterable[str]) -> None:
+    _gauges[name] = Gauges(name=name, collect=collect, exports=tuple(exports))
 
 
-def gauge_collectors() -> dict[str, Callable[[], Iterable[Metric]]]:
+def gauge_collectors() -> dict[str, Gauges]:
     return dict(_gauges)
 
 

@@ -38,4 +38,4 @@ def subscription_gauges():
 
 
 def register() -> None:
-    register_gauges("subscriptions", subscription_gauges)
+    register_gauges("subscriptions", subscription_gauges, exports=["lyceum_subscriptions", "lyceum_mrr_minor_units"])
