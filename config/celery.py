@@ -3,7 +3,10 @@ import os
 from celery import Celery
 from celery.signals import beat_init, worker_init
 
+from operations import multiproc  # imports no Django: safe before settings are loaded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+multiproc.ensure_directory()
 
 app = Celery("lyceum")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -29,12 +29,9 @@ def _published(sender=None, **kwargs):
 
 
 def _process_shutdown(pid=None, **kwargs):
-    from prometheus_client import multiprocess
+    from .multiproc import process_dead
 
-    from .exposition import multiprocess_dir
-
-    if multiprocess_dir() and pid:
-        multiprocess.mark_process_dead(pid)
+    process_dead(pid)
 
 
 def connect() -> None:

@@ -38,7 +38,7 @@ def celery_queues():
 
     queues = [q.name for q in (app.conf.task_queues or [])] or [app.conf.task_default_queue or "celery"]
     family = GaugeMetricFamily("lyceum_celery_queue_length", "Messages waiting in the broker.", labels=["queue"])
-    with app.connection_for_read() as conn:
+    with app.connection_for_read(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         channel = conn.default_channel
         for name in queues:

@@ -7,15 +7,13 @@ process, sums them. Scrape-time gauges (database, broker) are left to the web's 
 """
 
 import logging
-import os
-import shutil
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.conf import settings
 
-from . import access, exposition
+from . import access, exposition, multiproc
 
 logger = logging.getLogger(__name__)
 
@@ -51,23 +49,9 @@ def serve(port: int, address: str = "127.0.0.1") -> WSGIServer:
     return server
 
 
-def reset_multiprocess_dir() -> None:
-    """A new worker starts with no counters from an earlier run (dead processes' files would be summed)."""
-    directory = exposition.multiprocess_dir()
-    if not directory:
-        return
-    os.makedirs(directory, exist_ok=True)
-    for name in os.listdir(directory):
-        path = os.path.join(directory, name)
-        if name.endswith(".db"):
-            os.remove(path)
-        elif os.path.isdir(path):
-            shutil.rmtree(path)
-
-
 def start_for_process(kind: str) -> WSGIServer | None:
     if kind == "worker":
-        reset_multiprocess_dir()
+        multiproc.reset()
     port = settings.METRICS_EXPORTER_PORT
     if not port:
         return None

@@ -1,16 +1,11 @@
 """Building the metrics page: one process's registry, or every process's (multiprocess mode), plus the
 scrape-time gauges. Shared by the /metrics view and the worker and beat exporters."""
 
-import os
-
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.exposition import choose_encoder
 
+from . import multiproc
 from .collector import ScrapeCollector
-
-
-def multiprocess_dir() -> str:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 
 
 class _Forward:
@@ -25,7 +20,7 @@ class _Forward:
 
 def build_registry(*, scrape_gauges: bool) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    if multiprocess_dir():
+    if multiproc.directory():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_Forward(REGISTRY))

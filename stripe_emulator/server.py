@@ -27,7 +27,11 @@ class Emulator:
         webhook_retry_base: float = 0.5,
         webhook_max_attempts: int = 5,
         webhook_timeout: float = 10.0,
+        accept_live_keys: bool = False,
     ):
+        # Live keys (sk_live_) are refused unless asked for: only to rehearse a live-mode configuration
+        # (manage.py launch_check) against the emulator, never to stand in for real Stripe.
+        self.accept_live_keys = accept_live_keys
         self.store = Store(state_file)
         self.webhooks = WebhookDispatcher(webhook_retry_base, webhook_max_attempts, webhook_timeout)
         self.api_faults: list[dict] = []
@@ -215,7 +219,8 @@ class Emulator:
                 "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details.",
                 status=401,
             )
-        if not key.startswith(("sk_test_", "rk_test_")) or len(key) <= len("sk_test_"):
+        prefixes = ("sk_test_", "rk_test_") + (("sk_live_", "rk_live_") if self.accept_live_keys else ())
+        if not key.startswith(prefixes) or len(key) <= len("sk_test_"):
             masked = key[:8] + "*" * max(0, len(key) - 12) + key[-4:]
             raise AuthenticationError(f"Invalid API Key provided: {masked}", code="api_key_invalid", status=401)
         return key

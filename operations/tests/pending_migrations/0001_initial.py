@@ -1,0 +1,3 @@
+import importlib
+
+Migration = importlib.import_module("operations.migrations.0001_initial").Migration
