@@ -2,7 +2,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.tests.factories import StaffUserFactory, VerifiedUserFactory
-from billing.testing import test_purpose  # noqa: F401 - pytest fixture
+from billing.tests.support import test_purpose  # noqa: F401 - pytest fixture
 
 METRICS_TOKEN = "metrics-token-for-the-tests-0123456789abcdef"
 

@@ -8,7 +8,7 @@ import time_machine
 
 from billing.models import Payment, StripeEvent
 from billing.services import reconcile, refund_payment
-from billing.testing import CARD_DECLINED, CARD_OK, pay, start_test_checkout
+from billing.tests.support import CARD_DECLINED, CARD_OK, pay, start_test_checkout
 from operations.tests.conftest import value
 
 live = pytest.mark.django_db(transaction=True)
