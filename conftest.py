@@ -10,7 +10,8 @@ def pytest_collection_modifyitems(config, items):
     `make test` has neither); CI sets DATABASE_URL and REDIS_URL and runs them."""
     from django.conf import settings
 
-    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    # Django's backend or a wrapper of it (django_prometheus.db.backends.postgresql).
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith(".postgresql")
     needs = {
         "postgres": (on_postgres, "needs PostgreSQL: set DATABASE_URL to run it (CI does)"),
         "redis": (bool(settings.REDIS_URL), "needs Redis: set REDIS_URL to run it (CI does)"),

@@ -1,0 +1,150 @@
+"""The metrics of real processes: two gunicorn workers aggregated in multiprocess mode, Debian's
+Prometheus scraping the running site on loopback, and the Celery worker's and beat's exporters (with
+the all-GO launch check while they run)."""
+
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+from django.conf import settings
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from operations.tests.conftest import METRICS_TOKEN, parse, value
+from operations.tests.processes import (
+    free_port,
+    gunicorn,
+    need_binary,
+    need_shared_database,
+    running,
+    scrape,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+HEALTHZ = "django_http_requests_total_by_view_transport_method_total"
+HEALTHZ_LABELS = {"view": "healthz", "transport": "http", "method": "GET"}
+
+
+def healthz_counts_by_process(directory: Path) -> dict[int, float]:
+    """Each gunicorn worker's own count of /healthz requests, read from its file in the shared directory."""
+    counts = {}
+    for path in directory.glob("counter_*.db"):
+        pid = int(path.stem.split("_")[1])
+        for metric in MultiProcessCollector.merge([str(path)], accumulate=True):
+            for sample in metric.samples:
+                if sample.name == HEALTHZ and sample.labels == HEALTHZ_LABELS:
+                    counts[pid] = sample.value
+    return counts
+
+
+def test_two_gunicorn_workers_report_one_sum(tmp_path):
+    need_shared_database()
+    port, command, env = gunicorn(tmp_path, workers=2)
+    base = f"http://127.0.0.1:{port}"
+    with running(command, env, tmp_path / "gunicorn.log"):
+        wait_for(lambda: requests.get(f"{base}/healthz", timeout=5).ok, 90, "gunicorn", tmp_path / "gunicorn.log")
+        directory = tmp_path / "web-metrics"
+        # Start-up probes a slow machine timed out on may still have been served: count from here.
+        sent = sum(healthz_counts_by_process(directory).values())
+        for _ in range(10):  # until both workers have served some (the kernel picks who accepts)
+            with ThreadPoolExecutor(8) as pool:
+                statuses = list(pool.map(lambda _: requests.get(f"{base}/healthz", timeout=30).status_code, range(40)))
+            assert statuses == [200] * 40
+            sent += 40
+            if len([n for n in healthz_counts_by_process(directory).values() if n]) == 2:
+                break
+        per_worker = healthz_counts_by_process(directory)
+        assert len(per_worker) == 2 and all(per_worker.values()), per_worker
+        assert sum(per_worker.values()) == sent
+
+        # Whichever worker answers the scrape, it reports every worker's requests.
+        for _ in range(6):
+            samples = parse(scrape(f"{base}/metrics").text)
+            assert value(samples, HEALTHZ, **HEALTHZ_LABELS) == sent
+        assert value(samples, "lyceum_metrics_collector_up", collector="billing") == 1
+        assert scrape(f"{base}/metrics", token="wrong").status_code == 401
+
+        # A worker dies and gunicorn replaces it: what it counted stays in the sum.
+        victim = max(per_worker)
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: len(healthz_counts_by_process(directory)) >= 2 and requests.get(f"{base}/healthz", timeout=10).ok,
+                 60, "a replacement worker")  # fmt: skip
+        sent += 1
+        samples = parse(scrape(f"{base}/metrics").text)
+        assert value(samples, HEALTHZ, **HEALTHZ_LABELS) == sent
+
+
+def _prometheus_config(tmp: Path, site_port: int) -> Path:
+    token = tmp / "token"
+    token.write_text(METRICS_TOKEN)
+    rules = sorted(str(path) for path in (Path(settings.BASE_DIR) / "ops" / "prometheus" / "rules").glob("*.yml"))
+    target = {"targets": [f"127.0.0.1:{site_port}"]}
+    config = {
+        "global": {"scrape_interval": "3s", "scrape_timeout": "3s", "evaluation_interval": "3s"},
+        "rule_files": rules,
+        "scrape_configs": [
+            {"job_name": "lyceum-web", "authorization": {"credentials_file": str(token)}, "static_configs": [target]},
+            {"job_name": "without-token", "static_configs": [target]},
+        ],
+    }
+    path = tmp / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_debians_prometheus_scrapes_the_running_site(tmp_path):
+    need_shared_database()
+    binary = need_binary("prometheus")
+    site_port, command, env = gunicorn(tmp_path, workers=2)
+    prometheus_port = free_port()
+    api = f"http://127.0.0.1:{prometheus_port}/api/v1"
+    prometheus = [
+        binary, f"--config.file={_prometheus_config(tmp_path, site_port)}",
+        f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{prometheus_port}",
+    ]  # fmt: skip
+
+    def query(expr: str) -> dict:
+        result = requests.get(f"{api}/query", params={"query": expr}, timeout=10).json()["data"]["result"]
+        return {
+            tuple(sorted((k, v) for k, v in r["metric"].items() if k != "__name__")): float(r["value"][1])
+            for r in result
+        }
+
+    with running(command, env, tmp_path / "gunicorn.log"), running(prometheus, {}, tmp_path / "prometheus.log"):
+        site = f"http://127.0.0.1:{site_port}"
+        wait_for(lambda: requests.get(f"{site}/healthz", timeout=5).ok, 90, "gunicorn", tmp_path / "gunicorn.log")
+        for _ in range(5):
+            requests.get(f"{site}/healthz", timeout=10)
+        log = tmp_path / "prometheus.log"
+        wait_for(
+            lambda: requests.get(f"http://127.0.0.1:{prometheus_port}/-/ready", timeout=5).ok, 60, "Prometheus", log
+        )
+        wait_for(lambda: query('up{job="lyceum-web"} == 1'), 60, "a successful scrape of the site", log)
+        up = query("up")
+        assert up == {(("instance", f"127.0.0.1:{site_port}"), ("job", "lyceum-web")): 1.0,
+                      (("instance", f"127.0.0.1:{site_port}"), ("job", "without-token")): 0.0}  # fmt: skip
+        targets = requests.get(f"{api}/targets", timeout=10).json()["data"]["activeTargets"]
+        refused = next(t for t in targets if t["labels"]["job"] == "without-token")
+        assert "401" in refused["lastError"]
+
+        # The site's own metrics, django-prometheus's, and the scrape-time gauges, as Prometheus stored them.
+        readiness = wait_for(lambda: query('lyceum_readiness{check="database"}'), 30, "lyceum_readiness", log)
+        assert list(readiness.values()) == [1.0]
+        assert query('lyceum_metrics_collector_up{collector="billing"}') and all(
+            v == 1.0 for v in query("lyceum_metrics_collector_up").values()
+        )
+        # Every request the site served, whichever worker served it, once a scrape after them is stored.
+        healthz = 'sum(django_http_requests_total_by_view_transport_method_total{view="healthz",job="lyceum-web"})'
+        wait_for(lambda: sum(query(healthz).values()) >= 6, 60, "a scrape counting the six requests", log)
+        assert query('lyceum_stripe_webhook_oldest_unprocessed_age_seconds{job="lyceum-web"}')
+        assert query("lyceum_login_failures_total")
+        # Our rule files load and evaluate against the scraped data.
+        groups = requests.get(f"{api}/rules", timeout=10).json()["data"]["groups"]
+        alert_names = {rule["name"] for group in groups for rule in group["rules"] if rule["type"] == "alerting"}
+        assert {"LyceumWebhookBacklog", "LyceumErrorBudgetBurnFast", "LyceumReadyzFailing"} <= alert_names
+        assert all(group.get("lastError", "") == "" for group in groups)
+        assert all(rule.get("health") != "err" for group in groups for rule in group["rules"])
