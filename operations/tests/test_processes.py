@@ -4,6 +4,7 @@ the all-GO launch check while they run)."""
 
 import os
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from operations.tests.conftest import METRICS_TOKEN, parse, value
 from operations.tests.processes import (
+    base_env,
     free_port,
     gunicorn,
     need_binary,
@@ -148,3 +150,145 @@ def test_debians_prometheus_scrapes_the_running_site(tmp_path):
         assert {"LyceumWebhookBacklog", "LyceumErrorBudgetBurnFast", "LyceumReadyzFailing"} <= alert_names
         assert all(group.get("lastError", "") == "" for group in groups)
         assert all(rule.get("health") != "err" for group in groups for rule in group["rules"])
+
+
+# The Celery worker and beat ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_processes(tmp_path):
+    """A prefork worker (two pool processes) and beat on a queue of their own, each with its exporter."""
+    need_shared_database()
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("needs a Redis broker (REDIS_URL)")
+    import uuid
+
+    queue = f"operations-test-{uuid.uuid4().hex[:8]}"
+    worker_port, beat_port = free_port(), free_port()
+    common = {"DJANGO_SETTINGS_MODULE": "operations.tests.worker_settings", "OPERATIONS_TEST_QUEUE": queue}
+    worker_env = base_env(**common, METRICS_EXPORTER_PORT=worker_port, PROMETHEUS_MULTIPROC_DIR=tmp_path / "worker")
+    beat_env = base_env(**common, METRICS_EXPORTER_PORT=beat_port)
+    celery = [sys.executable, "-m", "celery", "-A", "config"]
+    worker = celery + ["worker", "--pool=prefork", "--concurrency=2", "-Q", queue, "--without-gossip",
+                       "--without-mingle", "-l", "info"]  # fmt: skip
+    beat = celery + ["beat", "-s", str(tmp_path / "beat-schedule"), "--pidfile=", "-l", "info"]
+    with running(worker, worker_env, tmp_path / "worker.log"), running(beat, beat_env, tmp_path / "beat.log"):
+        yield {"queue": queue, "worker": f"http://127.0.0.1:{worker_port}/metrics",
+               "beat": f"http://127.0.0.1:{beat_port}/metrics", "tmp": tmp_path}  # fmt: skip
+    from config.celery import app
+
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+        conn.default_channel.queue_purge(queue)
+
+
+def test_worker_and_beat_export_their_metrics(celery_processes):
+    from celery import current_app
+
+    from operations import tasks
+
+    tmp = celery_processes["tmp"]
+    # Beat sends the heartbeat as it starts; the worker runs it.
+    name = "operations.tasks.heartbeat"
+
+    def published():
+        beat = parse(scrape(celery_processes["beat"]).text)
+        return value(beat, "lyceum_celery_tasks_published_total", task=name) >= 1
+
+    wait_for(published, 90, "beat to send the heartbeat", tmp / "beat.log")
+    assert scrape(celery_processes["beat"], token="wrong").status_code == 401
+
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        for _ in range(6):
+            tasks.heartbeat.apply_async(queue=celery_processes["queue"])
+    finally:
+        current_app.conf.task_always_eager = previous
+
+    def ran_all():
+        samples = parse(scrape(celery_processes["worker"]).text)
+        return samples if value(samples, "lyceum_celery_tasks_total", task=name, state="succeeded") >= 7 else None
+
+    samples = wait_for(ran_all, 90, "the worker to run the seven heartbeats", tmp / "worker.log")
+    assert value(samples, "lyceum_celery_task_duration_seconds_count", task=name) >= 7
+    # The pool processes' files are summed by the exporter in the parent process.
+    per_process = {}
+    for path in (tmp / "worker").glob("counter_*.db"):
+        for metric in MultiProcessCollector.merge([str(path)], accumulate=True):
+            for sample in metric.samples:
+                if sample.name == "lyceum_celery_tasks_total" and sample.labels.get("task") == name:
+                    per_process[path.name] = sample.value
+    assert sum(per_process.values()) == value(samples, "lyceum_celery_tasks_total", task=name, state="succeeded")
+    assert scrape(celery_processes["worker"], token="").status_code == 401
+
+
+def test_launch_check_is_go_when_everything_is(celery_processes, monkeypatch):
+    """Every item GO at once: production settings, a live-mode Stripe (the emulator accepting live keys, for
+    this rehearsal only) with the webhook endpoint registered, a real SMTP server, a worker and beat running,
+    recent backups, drill and audit, no staff account lacking MFA."""
+    import io
+    import json
+    import secrets
+
+    from aiosmtpd.controller import Controller
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from billing import gateway
+    from operations import launch
+    from operations.interface import record_check
+    from stripe_emulator.testing import start_emulator
+
+    secret_key = secrets.token_urlsafe(60)
+    live_secret, live_publishable = "sk_live_LyceumLaunchRehearsal0001", "pk_live_LyceumLaunchRehearsal0001"
+    environment = {
+        "SECRET_KEY": secret_key, "ALLOWED_HOSTS": "lyceum.example", "DATABASE_URL": "postgres://db/lyceum",
+        "REDIS_URL": settings.REDIS_URL or "redis://cache/0", "SITE_URL": "https://lyceum.example", "ALTCHA_HMAC_KEY": secrets.token_hex(24),
+        "STRIPE_SECRET_KEY": live_secret, "STRIPE_PUBLISHABLE_KEY": live_publishable, "STRIPE_LIVE_MODE": "true",
+    }  # fmt: skip
+    for name, env_value in environment.items():
+        monkeypatch.setenv(name, env_value)
+    for name in ("STRIPE_API_BASE", "DEBUG", "METRICS_BEARER_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+    received = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    smtp = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    emulator = start_emulator(accept_live_keys=True)
+    production = {
+        "SETTINGS_MODULE": "config.settings.prod", "DEBUG": False, "SECRET_KEY": secret_key,
+        "ALLOWED_HOSTS": ["lyceum.example"], "SITE_URL": "https://lyceum.example", "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31_536_000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SECURE_HSTS_PRELOAD": True,
+        "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True, "CELERY_TASK_ALWAYS_EAGER": False,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": smtp.port, "EMAIL_USE_TLS": False, "LAUNCH_CHECK_EMAIL_TO": "ops@lyceum.example",
+        "METRICS_BEARER_TOKEN": "", "STRIPE_LIVE_MODE": True, "STRIPE_SECRET_KEY": live_secret,
+        "STRIPE_PUBLISHABLE_KEY": live_publishable, "STRIPE_API_BASE": emulator.url,
+    }  # fmt: skip
+    try:
+        with override_settings(**production):
+            gateway.configure()
+            call_command("setup_stripe_webhook", base_url="https://lyceum.example", stdout=io.StringIO())
+            for kind in ("backup", "restore_drill", "dependency_audit"):
+                record_check(kind, passed=True, summary=f"{kind} fine")
+            wait_for(
+                lambda: launch.celery_beat_alive().ok, 90, "beat's heartbeat", celery_processes["tmp"] / "worker.log"
+            )
+
+            out = io.StringIO()
+            call_command("launch_check", "--json", stdout=out)  # exit status 0: no SystemExit
+            report = json.loads(out.getvalue())
+            assert [item for item in report["items"] if not item["go"]] == []
+            assert report["go"] is True
+            assert len(report["items"]) >= 16
+            assert [envelope.rcpt_tos for envelope in received] == [["ops@lyceum.example"]]
+    finally:
+        gateway.configure()  # back to the settings' emulator and test key
+        smtp.stop()
+        emulator.stop()
