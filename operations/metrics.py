@@ -51,7 +51,7 @@ STRIPE_DURATION = Histogram(
 
 WEBHOOKS_RECEIVED = Counter(
     "lyceum_stripe_webhooks_received",
-    "Stripe webhook deliveries by outcome (accepted, invalid_signature, unknown_endpoint, refused).",
+    "Stripe webhook deliveries by outcome (accepted, invalid, too_large, unknown_endpoint, refused).",
     ["outcome"],
 )
 WEBHOOK_EVENTS_PROCESSED = Counter(
@@ -135,7 +135,8 @@ def stripe_call(what: str):
         STRIPE_DURATION.labels(operation).observe(time.perf_counter() - started)
 
 
-WEBHOOK_OUTCOMES = {200: "accepted", 400: "invalid_signature", 404: "unknown_endpoint"}
+# 400: a bad signature, or a signed body that is not a Stripe event; 413: over the size cap.
+WEBHOOK_OUTCOMES = {200: "accepted", 400: "invalid", 404: "unknown_endpoint", 413: "too_large"}
 
 
 def webhook_received(status_code: int) -> None:
