@@ -54,8 +54,10 @@ def run_all() -> list[Result]:
 
 
 def production_settings() -> Verdict:
-    if settings.SETTINGS_MODULE != "config.settings.prod":
-        return Verdict(False, f"running with {settings.SETTINGS_MODULE}, not config.settings.prod")
+    # The environment, not settings.SETTINGS_MODULE (None while a test overrides settings).
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    if module != "config.settings.prod":
+        return Verdict(False, f"running with {module or 'no DJANGO_SETTINGS_MODULE'}, not config.settings.prod")
     # Already imported (and so valid) when the site runs on it; the environment is checked again as it is now.
     try:
         from config.settings.prod import production_problems

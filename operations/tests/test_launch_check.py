@@ -42,8 +42,8 @@ def test_not_production_settings():
     assert result.reason == "running with config.settings.test, not config.settings.prod"
 
 
-def test_production_settings_with_an_unsafe_environment(monkeypatch, settings):
-    settings.SETTINGS_MODULE = "config.settings.prod"
+def test_production_settings_with_an_unsafe_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.prod")
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "SITE_URL", "ALTCHA_HMAC_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "dev-insecure-secret-key-change-me")

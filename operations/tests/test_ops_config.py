@@ -100,11 +100,19 @@ def test_declared_scrape_time_metrics_are_what_a_scrape_yields(scrape, settings)
     """The dashboard check trusts each collector's `exports`: they must match a real scrape."""
     from django.core.cache import cache
 
+    from accounts.tests.factories import VerifiedUserFactory
     from billing.tests.factories import StripeEventFactory
+    from marketplace.models import Payout
     from operations.collector import HEARTBEAT_CACHE_KEY
+    from subscriptions.models import Subscription, Tier
 
+    # Gauges with labels show only with rows to count.
     StripeEventFactory(status="failed")
     cache.set(HEARTBEAT_CACHE_KEY, 1.0)
+    tier = Tier.objects.create(code="gauge", name="Gauge", order=77, monthly_price=100, annual_price=1000)
+    user = VerifiedUserFactory()
+    Subscription.objects.create(user=user, tier=tier, interval="month", status="active", stripe_subscription_id="sub_g")
+    Payout.objects.create(instructor=user, amount=100, currency="usd", status="failed", stripe_account_id="acct_g")
     declared = declared_gauge_names()
     if settings.CELERY_BROKER_URL:  # the queue length is read from the broker (Redis in CI)
         settings.CELERY_TASK_ALWAYS_EAGER = False

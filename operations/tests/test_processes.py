@@ -245,6 +245,7 @@ def test_launch_check_is_go_when_everything_is(celery_processes, monkeypatch):
         "SECRET_KEY": secret_key, "ALLOWED_HOSTS": "lyceum.example", "DATABASE_URL": "postgres://db/lyceum",
         "REDIS_URL": settings.REDIS_URL or "redis://cache/0", "SITE_URL": "https://lyceum.example", "ALTCHA_HMAC_KEY": secrets.token_hex(24),
         "STRIPE_SECRET_KEY": live_secret, "STRIPE_PUBLISHABLE_KEY": live_publishable, "STRIPE_LIVE_MODE": "true",
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
     }  # fmt: skip
     for name, env_value in environment.items():
         monkeypatch.setenv(name, env_value)
@@ -262,7 +263,7 @@ def test_launch_check_is_go_when_everything_is(celery_processes, monkeypatch):
     smtp.start()
     emulator = start_emulator(accept_live_keys=True)
     production = {
-        "SETTINGS_MODULE": "config.settings.prod", "DEBUG": False, "SECRET_KEY": secret_key,
+        "DEBUG": False, "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": ["lyceum.example"], "SITE_URL": "https://lyceum.example", "SECURE_SSL_REDIRECT": True,
         "SECURE_HSTS_SECONDS": 31_536_000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SECURE_HSTS_PRELOAD": True,
         "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True, "CELERY_TASK_ALWAYS_EAGER": False,
@@ -282,7 +283,10 @@ def test_launch_check_is_go_when_everything_is(celery_processes, monkeypatch):
             )
 
             out = io.StringIO()
-            call_command("launch_check", "--json", stdout=out)  # exit status 0: no SystemExit
+            try:
+                call_command("launch_check", "--json", stdout=out)  # exit status 0: no SystemExit
+            except SystemExit:
+                pytest.fail("NO-GO: " + json.dumps([i for i in json.loads(out.getvalue())["items"] if not i["go"]]))
             report = json.loads(out.getvalue())
             assert [item for item in report["items"] if not item["go"]] == []
             assert report["go"] is True
