@@ -8,7 +8,9 @@ class LicensingConfig(AppConfig):
     def ready(self):
         from accounts.interface import grant_to_group
 
-        from . import purpose, receivers, webhooks  # noqa: F401 - receivers connect on import
+        from . import observability, purpose, receivers, webhooks  # noqa: F401 - receivers connect on import
+
+        observability.register()
 
         purpose.register()
         webhooks.register()

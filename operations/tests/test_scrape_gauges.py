@@ -74,6 +74,18 @@ def test_subscriptions_mrr_payouts_and_webhooks(scrape):
     assert value(samples, "lyceum_build_info", environment="development", release="dev") == 1
 
 
+def test_licence_seats_in_use(scrape):
+    from licensing.tests.factories import LicenceFactory
+
+    LicenceFactory(seats=10, seats_in_use=4)
+    LicenceFactory(seats=5, seats_in_use=5, status="suspended")
+    LicenceFactory(seats=50, seats_in_use=0, status="expired")  # not live: not counted
+    samples = scrape()
+    assert value(samples, "lyceum_licence_seats", state="bought") == 15
+    assert value(samples, "lyceum_licence_seats", state="in_use") == 9
+    assert value(samples, "lyceum_licences_live") == 2
+
+
 def _scrape_queries(client, settings):
     from operations.tests.conftest import METRICS_TOKEN
 
@@ -89,8 +101,8 @@ def test_a_scrape_runs_a_fixed_number_of_queries_whatever_the_data(client, setti
     small = _scrape_queries(client, settings)
     _fill(4)
     large = _scrape_queries(client, settings)
-    # readiness (SELECT 1), webhooks (1), subscriptions (2), payouts (1)
-    assert small == large == 5
+    # readiness (SELECT 1), webhooks (1), subscriptions (2), payouts (1), licence seats (1)
+    assert small == large == 6
 
 
 def test_a_failing_collector_is_reported_and_the_others_still_export(scrape):
