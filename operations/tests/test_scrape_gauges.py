@@ -75,10 +75,12 @@ def test_subscriptions_mrr_payouts_and_webhooks(scrape):
 
 
 def test_licence_seats_in_use(scrape):
+    from django.utils import timezone
+
     from licensing.tests.factories import LicenceFactory
 
     LicenceFactory(seats=10, seats_in_use=4)
-    LicenceFactory(seats=5, seats_in_use=5, status="suspended")
+    LicenceFactory(seats=5, seats_in_use=5, status="suspended", suspended_at=timezone.now())
     LicenceFactory(seats=50, seats_in_use=0, status="expired")  # not live: not counted
     samples = scrape()
     assert value(samples, "lyceum_licence_seats", state="bought") == 15
