@@ -203,8 +203,8 @@ def staff_without_mfa() -> list[str] | None:
         from accounts.interface import staff_without_mfa as from_accounts
     except ImportError:
         from_accounts = None
-    if from_accounts is not None:
-        return list(from_accounts())
+    if from_accounts is not None:  # a queryset of users
+        return [getattr(user, "email", str(user)) for user in from_accounts()]
     from django.apps import apps
     from django.contrib.auth import get_user_model
 
