@@ -23,6 +23,33 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", why)))
 
 
+# Rows the migrations seed that every part of the site relies on. A transactional test's flush removes them,
+# so they are seeded again (get_or_create: a database that still has them is left as it is) before every test
+# that uses the database, whichever app it belongs to.
+REFERENCE_DATA = [
+    ("subscriptions.migrations.0002_seed_tiers_and_features", "seed"),  # Free, Pro, Enterprise and features
+    ("marketplace.migrations.0005_earnings", "seed_share_rules"),  # the default revenue share
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    names = set(request.fixturenames)
+    if not (request.node.get_closest_marker("django_db") or names & {"db", "transactional_db", "live_server"}):
+        return
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    marker = request.node.get_closest_marker("django_db")
+    transactional = names & {"transactional_db", "live_server"} or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(django_apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters, CAPTCHA replay marks and feature caches must not leak between tests."""

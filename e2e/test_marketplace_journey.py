@@ -5,11 +5,9 @@ in admin → a learner finds it by search, buys it (declined card, then a good o
 sees completion and leaves a review → the instructor sees the sale and the 70/30 split on the dashboard.
 """
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
@@ -24,8 +22,6 @@ LESSONS = ["Variables and values", "Loops that read well", "Functions you can te
 
 @pytest.fixture
 def people(stripe_webhooks, emulator):
-    importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
-    importlib.import_module("marketplace.migrations.0005_earnings").seed_share_rules(django_apps, None)
     emulator.control.clear_faults()  # webhooks reach the live server as they happen
     Category.objects.get_or_create(slug="programming", defaults={"name": "Programming"})
     reviewer = verified_user("rita@lyceum.test", "Rita Reviewer", is_staff=True)

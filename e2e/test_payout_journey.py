@@ -6,13 +6,11 @@ account can receive payouts → a sale's share matures, the beat's payout task t
 lists the payout, the earnings dashboard shows $0.00 available, and Stripe holds exactly one transfer.
 """
 
-import importlib
 import re
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 from django.core import mail
 from playwright.sync_api import Page, expect
 
@@ -36,8 +34,6 @@ PHONE = {"width": 375, "height": 740}
 @pytest.fixture
 def people(stripe_webhooks, emulator):
     """The instructor and a learner, with the tiers and share rules a transactional test's flush removed."""
-    importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
-    importlib.import_module("marketplace.migrations.0005_earnings").seed_share_rules(django_apps, None)
     return {
         "instructor": verified_user("paula@example.com", "Paula Payee", is_instructor=True),
         "learner": verified_user("leo@example.com", "Leo Learner"),

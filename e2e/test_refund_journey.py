@@ -6,11 +6,9 @@ For a second course, after more than 30% of its lessons, the request goes to sta
 approves it in admin with a note and the learner's payments then show it refunded.
 """
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core import mail
 from playwright.sync_api import Page, expect
@@ -42,8 +40,6 @@ def course(title: str, price: int, lessons: int) -> Course:
 
 @pytest.fixture
 def shop(stripe_webhooks, emulator):
-    importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
-    importlib.import_module("marketplace.migrations.0005_earnings").seed_share_rules(django_apps, None)
     emulator.control.clear_faults()  # webhooks reach the live server as they happen
     finance = verified_user("fiona@lyceum.test", "Fiona Finance", is_staff=True)
     finance.groups.add(Group.objects.get(name="Finance"))

@@ -4,12 +4,10 @@ The site runs on the live server against the Stripe emulator; the emulator's web
 server as they happen, as they would in production.
 """
 
-import importlib
 import io
 import re
 
 import pytest
-from django.apps import apps as django_apps
 from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
@@ -24,7 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def pro_on_sale(stripe_webhooks, emulator):
-    importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
     call_command("sync_stripe_catalog", stdout=io.StringIO())
     emulator.control.clear_faults()  # webhooks flow as they happen
     return stripe_webhooks

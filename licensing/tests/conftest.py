@@ -1,21 +1,8 @@
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 
 from accounts.tests.factories import VerifiedUserFactory
 
 from .factories import LicenceFactory, MembershipFactory, OrganisationFactory
-
-
-@pytest.fixture(autouse=True)
-def _tiers(request):
-    """The Enterprise tier and its features (a transactional test's flush removes the seeded rows)."""
-    names = set(request.fixturenames)
-    if request.node.get_closest_marker("django_db") or names & {"db", "transactional_db", "live_server"}:
-        if not request.node.get_closest_marker("django_db"):
-            request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
-        importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
 
 
 @pytest.fixture

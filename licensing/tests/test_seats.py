@@ -211,11 +211,6 @@ def test_a_verified_auto_seat_domain_gives_a_seat_on_confirmation(licence):
 def test_50_concurrent_acceptances_for_10_free_seats_give_exactly_10_active_seats():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
-    import importlib
-
-    from django.apps import apps as django_apps
-
-    importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
     licence = LicenceFactory(seats=10)
     people = [VerifiedUserFactory() for _ in range(50)]
     links = [seats.invite(licence, p.email)[1] for p in people]

@@ -1,23 +1,8 @@
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 
 from accounts.tests.factories import StaffUserFactory, SuperUserFactory, VerifiedUserFactory
 
 from .factories import InstructorFactory, course_with_lessons
-
-
-@pytest.fixture(autouse=True)
-def _seeded_share_rules(request):
-    """A transactional test's flush removes the revenue-share rules migration 0005 seeds: seed them again
-    (get_or_create, so a test database that still has them is left as it is)."""
-    uses_db = request.node.get_closest_marker("django_db") or (
-        set(request.fixturenames) & {"db", "transactional_db", "live_server"}
-    )
-    if uses_db:
-        request.getfixturevalue("db")  # transactional when the test's marker or fixtures ask for it
-        importlib.import_module("marketplace.migrations.0005_earnings").seed_share_rules(django_apps, None)
 
 
 @pytest.fixture

@@ -165,9 +165,10 @@ def test_the_api_and_the_page_page_through_a_search(catalogue, client, django_as
     assert len(body["results"]) == 3
     assert body["next"] is None and "page=2" in body["previous"]
 
+    # Past the last page is an empty page that still counts and links back (issue 11, defect 10).
     past = client.get("/api/v1/courses/", {"q": "python", "page": 4, "page_size": 10})
-    assert past.status_code == 404
-    assert past.json()["error"]["code"] == "not_found"
+    assert past.status_code == 200
+    assert past.json()["results"] == [] and past.json()["count"] == 23 and past.json()["next"] is None
 
     response = client.get("/courses/", {"q": "python", "page": 2})
     assert response.status_code == 200

@@ -1,12 +1,9 @@
-import importlib
 import io
 import time
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
-from django.core.cache import cache
 from django.core.management import call_command
 
 from accounts.tests.factories import StaffUserFactory, SuperUserFactory, VerifiedUserFactory
@@ -14,18 +11,6 @@ from billing.models import Customer
 from subscriptions.models import Tier
 
 DAY = 86400
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(request):
-    cache.clear()
-    names = set(request.fixturenames)
-    if names & {"db", "transactional_db", "live_server"}:
-        # A transactional test's flush removes the seeded tiers: seed them again (get_or_create).
-        request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
-        importlib.import_module("subscriptions.migrations.0002_seed_tiers_and_features").seed(django_apps, None)
-    yield
-    cache.clear()
 
 
 @pytest.fixture
