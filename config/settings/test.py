@@ -16,7 +16,9 @@ ALTCHA_MAX_NUMBER = 1000
 # On SQLite the tests use a database file, not Django's in-memory default: the live server's threads then
 # have their own connections and really run beside the test, as requests do under `make run`, so the
 # browser journeys and the concurrency tests exercise the same locking (WAL, IMMEDIATE) a user gets.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+# (Django's engine or django-prometheus's wrapper of it: an in-memory shared-cache database would answer
+# concurrent writers "database table is locked" at once instead of waiting its turn.)
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
 # Each test gets fresh throttling counters; see the autouse fixture in conftest.py.
 

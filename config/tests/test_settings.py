@@ -332,3 +332,14 @@ def test_a_sqlite_connection_uses_wal_a_busy_timeout_and_immediate_transactions(
         assert wrapper.transaction_mode == "IMMEDIATE"
     finally:
         wrapper.close()
+
+
+def test_the_tests_on_sqlite_use_a_database_file_whichever_engine_wraps_it():
+    """In memory (shared cache) SQLite refuses a second writer with "database table is locked" instead of
+    waiting for it: the live server's requests would fail beside the webhooks' (the journeys saw 500s)."""
+    code = SETUP + "; from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['TEST'])"
+    result = run_python(code, {"DATABASE_URL": "", "REDIS_URL": ""}, "config.settings.test")
+    assert result.returncode == 0, result.stderr
+    engine, test = result.stdout.split(" ", 1)
+    assert engine == "django_prometheus.db.backends.sqlite3"
+    assert "test-db.sqlite3" in test
