@@ -35,16 +35,16 @@ class Command(BaseCommand):
         for line in reports:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new user(s))."))
+        self.stdout.write(
+            "Staff sign in with a two-factor code: `.venv/bin/python manage.py demo_totp` prints the demo "
+            f"admin's current code (or add the secret {DEMO_ADMIN_TOTP_SECRET} to an authenticator app)."
+        )
         # The logins come last, so they are what a first run shows just above the site's address.
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, staff, *_ in DEMO_USERS:
             role = "staff console" if staff else name.split()[-1].lower()
             self.stdout.write(f"  {email:<26} {role}")
         self.stdout.write(f"  {'orgadmin@lyceum.test':<26} organisation admin (Acme Learning, /orgs/)")
-        self.stdout.write(
-            "Staff sign in with a two-factor code: `.venv/bin/python manage.py demo_totp` prints the demo "
-            f"admin's current code (or add the secret {DEMO_ADMIN_TOTP_SECRET} to an authenticator app)."
-        )
 
     @transaction.atomic
     def _seed(self) -> tuple[int, list[str]]:
