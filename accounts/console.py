@@ -74,6 +74,12 @@ class ConsoleSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
         self._model_url_names = None
 
+    def index(self, request, extra_context=None):
+        """The console home: today's figures and the dashboards this user may open (accounts.console_home)."""
+        from .console_home import home_for
+
+        return super().index(request, {**home_for(request.user), **(extra_context or {})})
+
     def login(self, request, extra_context=None):
         """Staff sign in where everyone does; someone signed in without console access is refused, not
         sent round in a loop between the two sign-in pages."""

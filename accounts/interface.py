@@ -15,10 +15,15 @@ Staff permissions (accounts/permission_table.py is THE table of who may do what)
     course…)? Superusers always; staff through their groups; learners never.
     ``ActPermission`` — DRF permission class for a staff API operation (its row in the table says who).
     ``staff_without_mfa()`` — active staff accounts with no authenticator app (for launch_check).
+The console home (accounts/console_home.py)
+    ``register_console_figure(key, label, permission=, value=, url=, attention=)`` — one of today's figures
+    on the console home, linking to its list; ``register_console_link(label, permission=, url_name=)`` — a
+    dashboard link there. Shown to those holding the permission (call in ``AppConfig.ready``).
 """
 
 from .api.permissions import ActPermission
 from .authentication import APIKeyAuthentication
+from .console_home import register_console_figure, register_console_link
 from .forms import captcha_field
 from .mfa import staff_without_mfa
 from .models import User
@@ -37,6 +42,8 @@ __all__ = [
     "grant_to_group",
     "hash_key",
     "may",
+    "register_console_figure",
+    "register_console_link",
     "staff_without_mfa",
 ]
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.interface import may
 
-from .models import Payment, Refund
+from .models import Payment, Refund, StripeEvent
 
 
 def payments_for(user) -> QuerySet[Payment]:
@@ -84,3 +84,22 @@ def daily_revenue(currency: str = "usd", days: int = 30, now=None) -> list[dict]
         if date in buckets:
             buckets[date] += amount - refunded
     return [{"date": d, "net": v} for d, v in buckets.items()]
+
+
+def revenue_since(since) -> dict[str, int]:
+    """Gross paid since a moment, per currency (minor units): the console home's "Revenue today"."""
+    rows = (
+        Payment.objects.filter(status__in=Payment.PAID_STATUSES, succeeded_at__gte=since)
+        .values("currency")
+        .annotate(gross=Sum("amount"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["gross"] for row in rows}
+
+
+def refunds_since(since) -> int:
+    return Refund.objects.filter(status=Refund.Status.SUCCEEDED, created_at__gte=since).count()
+
+
+def failed_event_count() -> int:
+    return StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count()

@@ -13,6 +13,9 @@ class MarketplaceConfig(AppConfig):
         from .services import purchases
 
         observability.register()
+        from . import console
+
+        console.register()
 
         register_purpose(
             "course",

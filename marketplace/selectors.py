@@ -20,6 +20,7 @@ from .models import (
     Lesson,
     LessonProgress,
     Module,
+    Payout,
     RefundRequest,
     Review,
 )
@@ -365,3 +366,15 @@ def ordered_lessons(course: Course) -> list[Lesson]:
 
 def review_queue() -> QuerySet[Course]:
     return Course.objects.filter(status=Course.Status.IN_REVIEW).select_related("instructor").order_by("submitted_at")
+
+
+def courses_in_review_count() -> int:
+    return Course.objects.filter(status=Course.Status.IN_REVIEW).count()
+
+
+def waiting_refund_request_count() -> int:
+    return RefundRequest.objects.filter(status=RefundRequest.Status.PENDING).count()
+
+
+def failing_payout_count() -> int:
+    return Payout.objects.filter(status=Payout.Status.FAILED).count()

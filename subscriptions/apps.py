@@ -11,6 +11,9 @@ class SubscriptionsConfig(AppConfig):
         from . import observability, purpose, receivers, webhooks  # noqa: F401 - receivers connect on import
 
         observability.register()
+        from . import console
+
+        console.register()
 
         purpose.register()
         webhooks.register()

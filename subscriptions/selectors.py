@@ -85,3 +85,8 @@ def invoices_for(sub: Subscription) -> list[dict]:
     except DomainError as exc:
         logger.warning("Could not list invoices for %s: %s", sub.stripe_subscription_id, exc)
         return []
+
+
+def new_subscription_count(since) -> int:
+    """Subscriptions started since a moment (the console home's "New subscriptions today")."""
+    return Subscription.objects.filter(created_at__gte=since).exclude(status=Subscription.Status.INCOMPLETE).count()

@@ -56,12 +56,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
-    "allauth.account",
+    "accounts.console_config.EmailAddressesConfig",  # allauth.account, as "E-mail addresses"
     "allauth.mfa",
     "axes",
     "django_altcha",
     "csp",
-    "djstripe",
+    "billing.apps.StripeMirrorConfig",  # djstripe, as the console's "Stripe mirror"
     "django_prometheus",
     # ours
     "accounts",
