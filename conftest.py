@@ -51,6 +51,18 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Celery's "a result.get() here would block" flag is one process-wide global that each eager task sets and
+    restores around itself. Eager tasks running at once in a live server's threads (a page and a webhook) can
+    restore it in the wrong order and leave it set, after which every later `.delay().get()` in the process
+    raises "Never call result.get() within a task!". Each test starts with it clear, as a fresh process would."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters, CAPTCHA replay marks and feature caches must not leak between tests."""
     from django.core.cache import caches

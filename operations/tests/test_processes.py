@@ -126,6 +126,8 @@ def test_debians_prometheus_scrapes_the_running_site(tmp_path):
             lambda: requests.get(f"http://127.0.0.1:{prometheus_port}/-/ready", timeout=5).ok, 60, "Prometheus", log
         )
         wait_for(lambda: query('up{job="lyceum-web"} == 1'), 60, "a successful scrape of the site", log)
+        # Each job scrapes at its own offset within the interval: wait until the token-less job has tried too.
+        wait_for(lambda: query('up{job="without-token"}'), 60, "an attempted scrape without the token", log)
         up = query("up")
         assert up == {(("instance", f"127.0.0.1:{site_port}"), ("job", "lyceum-web")): 1.0,
                       (("instance", f"127.0.0.1:{site_port}"), ("job", "without-token")): 0.0}  # fmt: skip
@@ -249,7 +251,8 @@ def test_launch_check_is_go_when_everything_is(celery_processes, monkeypatch):
     }  # fmt: skip
     for name, env_value in environment.items():
         monkeypatch.setenv(name, env_value)
-    for name in ("STRIPE_API_BASE", "DEBUG", "METRICS_BEARER_TOKEN"):
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it for the whole test process; a deployment has not.
+    for name in ("STRIPE_API_BASE", "DEBUG", "METRICS_BEARER_TOKEN", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         monkeypatch.delenv(name, raising=False)
 
     received = []
