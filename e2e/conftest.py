@@ -62,8 +62,17 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def console_errors(page):
-    """Collects console errors and page errors; a journey asserts it stays empty."""
+    """Collects console errors, page errors and server errors (any 5xx answer, pages and the requests they
+    make: a 500 is a bug even when the page after it looks right); a journey asserts it stays empty."""
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} from {response.request.method} {response.url}")
+            if response.status >= 500
+            else None
+        ),
+    )
     return errors

@@ -165,10 +165,13 @@ def test_refund_outside_the_policy_is_decided_by_finance_in_admin(
     assert not Refund.objects.exists() and enrollment.revoked_at is None
     assert f"We received your refund request for “{bought.title}”" in [m.subject for m in mail.outbox]
 
-    # 4. Finance finds the request in admin and approves it.
+    # 4. Finance finds the request in admin (from the console home) and approves it.
     browse_as(page, base, client, shop["finance"])
     page.goto(f"{base}/admin/")
-    page.get_by_role("link", name="Refund requests").click()
+    # The console home counts the requests waiting and links to them.
+    waiting = page.get_by_role("link", name="Refund requests waiting")
+    expect(waiting).to_contain_text("1")
+    waiting.click()
     page.get_by_role("link", name="Pending").click()
     row = page.get_by_role("row", name=re.compile(re.escape(bought.title)))
     expect(row).to_contain_text("$24.99")

@@ -1,4 +1,4 @@
-"""A learner subscribes to Pro in the browser, switches to annual with the preview, then cancels.
+"""A learner subscribes to Pro in the browser, switches to annual with the preview, cancels, then resumes.
 
 The site runs on the live server against the Stripe emulator; the emulator's webhooks reach the live
 server as they happen, as they would in production.
@@ -42,7 +42,7 @@ def pay_on_hosted_page(page: Page, card: str) -> None:
     page.get_by_role("button", name=re.compile("Subscribe|Pay|Save card")).click()
 
 
-def test_subscribe_switch_to_annual_and_cancel(page: Page, live_server, pro_on_sale, learner, console_errors):
+def test_subscribe_switch_to_annual_cancel_and_resume(page: Page, live_server, pro_on_sale, learner, console_errors):
     base = live_server.url
     page.goto(f"{base}/pricing/")
     expect(page.get_by_role("heading", name="Plans and pricing")).to_be_visible()
@@ -100,4 +100,14 @@ def test_subscribe_switch_to_annual_and_cancel(page: Page, live_server, pro_on_s
     expect(facts).to_contain_text(end)
     expect(page.get_by_role("button", name="Resume subscription")).to_be_visible()
     assert sub.cancel_at_period_end and access.has_feature(learner, "pro_library")
+
+    # Changed their mind: resume. The subscription renews again (the emulator agrees), nothing is charged.
+    page.get_by_role("button", name="Resume subscription").click()
+    expect(page.get_by_text("Your subscription continues.")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel at period end")).to_be_visible()
+    expect(facts.get_by_text("Ends on")).to_have_count(0)
+    sub.refresh_from_db()
+    assert not sub.cancel_at_period_end and access.has_feature(learner, "pro_library")
+    remote = pro_on_sale.running.stripe_client().v1.subscriptions.retrieve(sub.stripe_subscription_id)
+    assert remote.cancel_at_period_end is False
     assert console_errors == []
