@@ -19,6 +19,8 @@ def send_payment_email(payment_id: str, kind: str, refund_id: int | None = None)
     payment = Payment.objects.select_related("user").get(pk=payment_id)
     if not payment.user.is_active:
         return  # erased accounts get no mail
+    if kind == "failed" and payment.status != Payment.Status.FAILED:
+        return  # paid (or started again) since the decline: nothing to tell them
     refund = Refund.objects.get(pk=refund_id) if refund_id else None
     context = {
         "payment": payment,
@@ -27,7 +29,8 @@ def send_payment_email(payment_id: str, kind: str, refund_id: int | None = None)
         "site_url": settings.SITE_URL,
         "status_url": settings.SITE_URL + reverse("billing:payment_status", args=[payment.pk]),
         "receipt_url": settings.SITE_URL + reverse("billing:receipt", args=[payment.pk]),
-        "retry_url": settings.SITE_URL + reverse("billing:payment_retry", args=[payment.pk]),
+        # "Try again" opens the payment's page (what happened, and the button that starts a new Checkout).
+        "retry_url": settings.SITE_URL + reverse("billing:payment_status", args=[payment.pk]),
     }
     subject = single_line(SUBJECTS[kind].format(receipt=payment.receipt_number or "", description=payment.description))
     text = render_to_string(f"billing/emails/{kind}.txt", context)

@@ -355,7 +355,13 @@ def apply_payment_intent(payment_intent: dict | str) -> Payment | None:
             purpose = registry.get_purpose(payment.purpose)
             if purpose and purpose.failed:
                 purpose.failed(payment)
-            transaction.on_commit(lambda: tasks.send_payment_email.delay(str(payment.pk), "failed"))
+            # Later, not now: most learners type another card on the same Checkout page at once, and a paid
+            # payment gets no "did not go through" e-mail (the task re-reads the payment before sending).
+            transaction.on_commit(
+                lambda: tasks.send_payment_email.apply_async(
+                    (str(payment.pk), "failed"), countdown=settings.PAYMENT_FAILED_EMAIL_DELAY
+                )
+            )
         else:
             payment.save(update_fields=["stripe_payment_intent_id", "updated_at"])
         return payment

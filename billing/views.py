@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import DomainError
 from operations.interface import metrics
@@ -46,9 +46,13 @@ def payment_status(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def payment_retry(request, pk):
     payment = _visible_payment(request, pk)
+    if request.method == "GET":
+        # A link (e-mails sent before they linked the payment's page): the page says what happened and offers
+        # the button; a GET never starts a payment.
+        return redirect("billing:payment_status", pk=payment.pk)
     if payment.user_id != request.user.pk:
         raise Http404("No such payment.")
     try:

@@ -167,3 +167,57 @@ def test_returning_after_a_decline_then_a_good_card_shows_success_before_any_web
     start.payment.refresh_from_db()
     assert start.payment.status == Payment.Status.SUCCEEDED
     assert test_purpose.fulfilments(start.payment) == 1
+
+
+def test_the_failed_payment_emails_try_again_link_opens_the_payment_page(client, user, mailoutbox):
+    """Issue 12: the link answered a blank 405 (it pointed at the POST-only retry URL)."""
+    import re
+    from urllib.parse import urlsplit
+
+    from billing.emails import send_payment_email
+
+    payment = FailedPaymentFactory(user=user)
+    send_payment_email(str(payment.pk), "failed")
+    [email] = mailoutbox
+    html = email.alternatives[0][0]
+    link = re.search(r'<a href="([^"]+)"[^>]*>Try again</a>', html).group(1)
+    assert link in email.body
+    client.force_login(user)
+    assert urlsplit(link).path == status_url(payment)
+    page = client.get(urlsplit(link).path)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Payment failed" in text and "Nothing was charged." in text
+    assert f'action="{reverse("billing:payment_retry", args=[payment.pk])}"' in text and ">Try again</button>" in text
+    # Links already sent to the retry address open the same page (a GET never starts a payment).
+    old = client.get(reverse("billing:payment_retry", args=[payment.pk]))
+    assert (old.status_code, old["Location"]) == (302, status_url(payment))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_delayed_failed_payment_email_is_not_sent_once_the_learner_paid_on_the_same_page(
+    user, stripe_webhooks, test_purpose, mailoutbox
+):
+    """The e-mail is queued with a countdown (PAYMENT_FAILED_EMAIL_DELAY) for the worker; when it comes due the
+    payment is read again. (Eager tasks in `make run` ignore countdowns: this runs the due task itself.)"""
+    from billing.tasks import send_payment_email
+
+    start = start_test_checkout(user, amount=1500)
+    assert not pay(start.url, CARD_DECLINED, email=user.email).ok
+    assert pay(start.url, email=user.email).ok
+    stripe_webhooks.deliver()
+    start.payment.refresh_from_db()
+    assert start.payment.status == Payment.Status.SUCCEEDED
+    before = [m.subject for m in mailoutbox]
+
+    send_payment_email.apply(args=(str(start.payment.pk), "failed"))
+    assert [m.subject for m in mailoutbox] == before
+    assert any(subject.startswith("Your Lyceum receipt") for subject in before)
+
+
+def test_a_declined_payment_still_failed_when_the_email_comes_due_is_told(user, mailoutbox):
+    from billing.tasks import send_payment_email
+
+    payment = FailedPaymentFactory(user=user)
+    send_payment_email.apply(args=(str(payment.pk), "failed"))
+    assert [m.subject for m in mailoutbox] == [f"Your payment for {payment.description} did not go through"]

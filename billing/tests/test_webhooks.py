@@ -61,7 +61,8 @@ def test_declined_card_fails_in_plain_words_grants_nothing_and_the_retry_succeed
     assert len(mail.outbox) == 1
     failed_mail = mail.outbox[0]
     assert "did not go through" in failed_mail.subject
-    retry_url = stripe_webhooks.base_url + reverse("billing:payment_retry", args=[payment.pk])
+    # "Try again" opens the payment's page, which has the button (the POST-only retry URL answered a 405).
+    retry_url = stripe_webhooks.base_url + reverse("billing:payment_status", args=[payment.pk])
     assert retry_url in failed_mail.body
     assert reason in failed_mail.body
 

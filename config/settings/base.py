@@ -409,6 +409,8 @@ STRIPE_API_VERSION = "2026-08-26.dahlia"
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10)
 # The SDK retries connection failures with the same idempotency key, so a retry never charges twice.
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# Seconds between a declined card and the "did not go through" e-mail; paying in the meantime cancels it.
+PAYMENT_FAILED_EMAIL_DELAY = env.int("PAYMENT_FAILED_EMAIL_DELAY", default=600)
 STRIPE_TEST_SECRET_KEY = STRIPE_SECRET_KEY if not STRIPE_LIVE_MODE else ""
 STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY if STRIPE_LIVE_MODE else ""
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
