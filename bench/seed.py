@@ -246,6 +246,10 @@ def main() -> None:
     seed(args)
     from django.contrib.postgres.search import SearchQuery
 
+    from marketplace.caching import catalogue_changed
+
+    catalogue_changed()  # bulk_create sends no signal: pages cached from an earlier seed are stale now
+
     from marketplace.models import Course
 
     published = Course.objects.filter(status=Course.Status.PUBLISHED)

@@ -7,7 +7,10 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .sharedcache import lean
 
+
+@lean  # answered by config.sharedcache.SharedCacheMiddleware, without session, auth, CSRF or messages
 @never_cache
 @require_GET
 def healthz(request):

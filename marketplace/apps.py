@@ -9,13 +9,14 @@ class MarketplaceConfig(AppConfig):
         from accounts.interface import grant_to_group
         from billing.interface import register_purpose
 
-        from . import observability
+        from . import caching, observability
         from .services import purchases
 
         observability.register()
         from . import console
 
         console.register()
+        caching.connect()
 
         register_purpose(
             "course",

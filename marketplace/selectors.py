@@ -1,17 +1,21 @@
 """Reads: every page and endpoint asks here, with a fixed number of queries whatever the list length."""
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, connections
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.query import ModelIterable
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from billing.interface import Payment
 
+from .caching import catalogue_version
 from .models import (
     Category,
     Course,
@@ -117,7 +121,11 @@ def catalogue(filters: CatalogueFilters) -> QuerySet[Course]:
     order = SORTS.get(filters.sort)
     if order is None:  # "relevance" or nothing: best match first when searching, else most popular
         order = ["-rank", "-id"] if ranked else SORTS["popular"]
-    return queryset.order_by(*order)
+    queryset = queryset.order_by(*order)
+    # CataloguePaginator keeps the number of matches for these filters (in any order) until the catalogue
+    # changes. Set last: an attribute does not survive a QuerySet clone.
+    queryset.count_cache_key = repr(replace(filters, sort=""))
+    return queryset
 
 
 class CataloguePaginator(Paginator):
@@ -131,6 +139,16 @@ class CataloguePaginator(Paginator):
     COUNT(*) OVER () and the sort; left to itself PostgreSQL carries each row's whole search vector through
     the window. Other lists, and an empty or out-of-range page, count and slice as Django's Paginator does.
     """
+
+    @cached_property
+    def count(self) -> int:
+        """The number of matches, counted once per filter set until the catalogue changes (a COUNT over
+        10,000 published courses costs more than the page query itself)."""
+        key = getattr(self.object_list, "count_cache_key", None)
+        if key is None:
+            return super().count
+        digest = hashlib.sha256(f"{catalogue_version()}\n{key}".encode()).hexdigest()
+        return cache.get_or_set(f"catalogue-count:{digest}", lambda: Paginator.count.func(self), timeout=3600)
 
     def get_page(self, number):
         """Django's get_page (nonsense → the first page, too far → the last), without its up-front COUNT."""
@@ -239,6 +257,11 @@ def course_by_id(pk: int) -> Course | None:
 
 def visible_reviews(course: Course, limit: int = 10) -> list[Review]:
     return list(visible_reviews_queryset(course)[:limit])
+
+
+def latest_reviews(course: Course, limit: int = 10) -> QuerySet[Review]:
+    """visible_reviews, unevaluated: a page whose reviews fragment is cached never runs the query."""
+    return visible_reviews_queryset(course)[:limit]
 
 
 def visible_reviews_queryset(course: Course) -> QuerySet[Review]:

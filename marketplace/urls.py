@@ -1,12 +1,18 @@
 from django.urls import path
 
+from config.sharedcache import shared_cache
+
 from . import earnings_views, views
+from .caching import catalogue_versions
+
+# Anonymous visitors get these pages from the shared cache until the catalogue changes (caching.py).
+public = shared_cache(versions=catalogue_versions)
 
 app_name = "marketplace"
 
 urlpatterns = [
-    path("courses/", views.catalogue, name="catalogue"),
-    path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
+    path("courses/", public(views.catalogue), name="catalogue"),
+    path("courses/<slug:slug>/", public(views.course_detail), name="course_detail"),
     path("courses/<slug:slug>/buy/", views.buy, name="buy"),
     path("courses/<slug:slug>/start/", views.start, name="start"),
     path("courses/<slug:slug>/learn/", views.learn, name="learn"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from config.errors import DomainError
 
 from . import access, selectors
+from .caching import catalogue_version
 from .forms import (
     COURSE_FIELD_MAP,
     CatalogueForm,
@@ -97,7 +98,9 @@ def course_detail(request, slug):
             "done": done,
             "completed": completed,
             "duration_total": sum(lesson.duration_minutes for lesson in lessons),
-            "reviews": selectors.visible_reviews(course),
+            # Lazy: read only when the reviews fragment is not in the cache.
+            "reviews": selectors.latest_reviews(course),
+            "catalogue_version": catalogue_version(),
             "access_message": access.denial_message(granted),
             "pro_pricing_url": _pro_pricing_url(),
             "is_owner": request.user.is_authenticated and course.instructor_id == request.user.pk,

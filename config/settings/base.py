@@ -81,12 +81,15 @@ MIDDLEWARE = [
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Above SharedCacheMiddleware, like the headers above: on every response, from the cache or not.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Anonymous catalogue pages from the shared cache and /healthz, without the middleware below (see the module).
+    "config.sharedcache.SharedCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.APIErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",

@@ -10,6 +10,7 @@ from accounts.interface import may
 from config.errors import ConflictError, DomainError
 
 from .. import access, emails
+from ..caching import catalogue_changed
 from ..models import Course, CourseCompletion, Enrollment, Lesson, LessonProgress
 from ..signals import course_completed
 from ._common import Forbidden
@@ -26,6 +27,7 @@ def _create_enrollment(user, course: Course, source: str, payment=None) -> tuple
         with transaction.atomic():
             enrollment = Enrollment.objects.create(user=user, course=course, source=source, payment=payment)
             Course.objects.filter(pk=course.pk).update(enrollment_count=F("enrollment_count") + 1)
+            catalogue_changed()  # the count shows in the catalogue and on the course page
     except IntegrityError:
         return Enrollment.objects.get(user=user, course=course, revoked_at__isnull=True), False
     return enrollment, True
@@ -104,6 +106,7 @@ def revoke_enrollment(enrollment: Enrollment, *, reason: str) -> Enrollment:
         Course.objects.filter(pk=enrollment.course_id, enrollment_count__gt=0).update(
             enrollment_count=F("enrollment_count") - 1
         )
+        catalogue_changed()
     return enrollment
 
 

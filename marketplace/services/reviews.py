@@ -15,6 +15,7 @@ from accounts.interface import may
 from config.errors import ConflictError
 
 from .. import access
+from ..caching import catalogue_changed
 from ..models import Course, Enrollment, LessonProgress, Review
 from ..rendering import plain_text
 from ._common import Errors, Forbidden, check_length
@@ -104,6 +105,7 @@ def _refresh_rating(course: Course) -> None:
     course.rating_average = average
     course.rating_count = count
     Course.objects.filter(pk=course.pk).update(rating_average=average, rating_count=count)
+    catalogue_changed()
 
 
 def _lock_course(course_id: int) -> Course:
