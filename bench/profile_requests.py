@@ -47,11 +47,11 @@ def production_environment() -> None:
         "API_USER_RATE": "off",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/lyceum_bench",
         "REDIS_URL": "redis://127.0.0.1:6379/14",
-        "PROMETHEUS_MULTIPROC_DIR": "",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
     os.environ.pop("SENTRY_DSN", None)
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: its metrics in memory, no files
 
 
 def main() -> None:
