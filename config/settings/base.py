@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.CSPMiddleware",  # django-csp's, building the policy once
     # Above SharedCacheMiddleware, like the headers above: on every response, from the cache or not.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Anonymous catalogue pages from the shared cache and /healthz, without the middleware below (see the module).

@@ -355,3 +355,24 @@ class TestCheapCounts:
         PublishedCourseFactory(price_amount=0)
         assert client.get(f"{LIST}?free=true").json()["count"] == 4
         assert client.get(f"{LIST}?free=false").json()["count"] == 0
+
+
+def test_answers_from_the_cache_and_the_lean_path_are_counted_per_view(client):
+    from prometheus_client import REGISTRY
+
+    def counted(view: str) -> float:
+        labels = {"view": view, "transport": "http", "method": "GET"}
+        return REGISTRY.get_sample_value("django_http_requests_total_by_view_transport_method_total", labels) or 0
+
+    def answered(view: str) -> float:
+        labels = {"view": view, "method": "GET", "status": "200"}
+        return REGISTRY.get_sample_value("django_http_responses_total_by_status_view_method_total", labels) or 0
+
+    PublishedCourseFactory()
+    before = {view: (counted(view), answered(view)) for view in ("healthz", "api:course-list")}
+    for _ in range(3):
+        client.get("/healthz")
+        client.get(LIST)
+    for view, (requests_before, answers_before) in before.items():
+        assert counted(view) == requests_before + 3, view
+        assert answered(view) == answers_before + 3, view
