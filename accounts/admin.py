@@ -1,3 +1,5 @@
+from auditlog.admin import LogEntryAdmin as AuditlogEntryAdmin
+from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -85,3 +87,23 @@ class APIKeyAdmin(admin.ModelAdmin):
             services.revoke_api_key(key.user, key.pk)
             count += 1
         self.message_user(request, f"{count} key(s) revoked at {timezone.now():%H:%M}.", messages.SUCCESS)
+
+
+# The audit trail (accounts/audit.py), read-only: nobody adds, changes or deletes an entry from the console.
+if admin.site.is_registered(LogEntry):
+    admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditEntryAdmin(AuditlogEntryAdmin):
+    list_display = ["created", "resource_url", "action", "msg_short", "user_url", "remote_addr"]
+    # auditlog's default searches first_name/last_name, which this User has not.
+    search_fields = ["object_repr", "actor__email", "actor_email", "remote_addr"]
+    readonly_fields = ["created", "resource_url", "action", "user_url", "remote_addr", "msg"]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "remote_addr", "resource_url", "cid"]}),
+        ("Changes (before → after)", {"fields": ["action", "msg"]}),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

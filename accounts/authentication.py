@@ -1,6 +1,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from .audit import attribute_to
 from .services import authenticate_api_key
 
 
@@ -21,6 +22,7 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         key = authenticate_api_key(parts[1])
         if key is None:
             raise exceptions.AuthenticationFailed("This API key is not valid or has been revoked.")
+        attribute_to(key.user)  # the audit trail names the key's owner for what this request changes
         return key.user, key
 
     def authenticate_header(self, request):

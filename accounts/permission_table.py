@@ -264,6 +264,9 @@ MODELS: dict[str, ModelAccess] = {
     "djstripe.*": ModelAccess(),
     # Operations' record of backups, restore drills and audits (appended by commands): superusers only.
     "operations.operationalcheck": ModelAccess(),
+    # The audit trail of staff and org-admin actions (accounts/audit.py): read-only, superusers only — it
+    # records what the groups do, so no group reads or edits it.
+    "auditlog.logentry": ModelAccess(),
     "accounts.user": ModelAccess(view=_STAFF, change=_groups(SUPPORT)),
     "accounts.apikey": ModelAccess(view=_groups(SUPPORT)),
     "billing.payment": ModelAccess(view=_STAFF),

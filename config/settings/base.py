@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "csp",
     "billing.apps.StripeMirrorConfig",  # djstripe, as the console's "Stripe mirror"
     "django_prometheus",
+    "auditlog",
     # ours
     "accounts",
     "billing",
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Names who made each audited change and from where (accounts/audit.py); after authentication.
+    "accounts.audit.AuditTrailMiddleware",
     "config.middleware.APIErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # AxesMiddleware must be last: it turns a lockout into the lockout page.
@@ -247,7 +250,10 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# How many reverse proxies in front of the site append to X-Forwarded-For: the client's address is the one the
+# outermost of them saw (axes, DRF's throttles and the audit trail all read it so).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
 AXES_VERBOSE = False
 
 # ALTCHA: proof-of-work CAPTCHA, no third party.
@@ -322,7 +328,7 @@ REST_FRAMEWORK = {
         "user": _api_rate(env("API_USER_RATE", default="1000/minute")),
     },
     # Without it DRF trusts any X-Forwarded-For, so a caller could pick a new "IP" per request.
-    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -434,7 +440,7 @@ SENTRY_EXCLUDE_BEAT_TASKS = ["celery-heartbeat"]
 METRICS_PATH = "/metrics"
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
-METRICS_BEHIND_PROXY = env.int("PROXY_COUNT", default=0) > 0
+METRICS_BEHIND_PROXY = PROXY_COUNT > 0
 METRICS_EXPORTER_PORT = env.int("METRICS_EXPORTER_PORT", default=0)
 METRICS_EXPORTER_ADDRESS = env("METRICS_EXPORTER_ADDRESS", default="127.0.0.1")
 LAUNCH_CHECK_EMAIL_TO = env("LAUNCH_CHECK_EMAIL_TO", default="")
@@ -502,3 +508,10 @@ init_sentry(
     monitor_beat_tasks=SENTRY_MONITOR_BEAT_TASKS,
     exclude_beat_tasks=SENTRY_EXCLUDE_BEAT_TASKS,
 )
+
+# The audit trail of staff and organisation-admin actions: which models, and how (accounts/audit.py).
+from accounts.audited_models import AUDITED_MODELS  # noqa: E402
+
+AUDITLOG_INCLUDE_TRACKING_MODELS = AUDITED_MODELS
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and `loaddata` are not staff actions
