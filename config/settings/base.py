@@ -254,6 +254,9 @@ AXES_RESET_ON_SUCCESS = True
 # outermost of them saw (axes, DRF's throttles and the audit trail all read it so).
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+# allauth's own rate limits (sign-in 30/min, sign-up, password reset per address) read the client's address
+# themselves: without this, behind a proxy every visitor would share the proxy's address and its limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = PROXY_COUNT
 AXES_VERBOSE = False
 
 # ALTCHA: proof-of-work CAPTCHA, no third party.
