@@ -30,10 +30,13 @@ def test_sign_up_verify_profile_api_key_sign_out(page: Page, live_server, consol
     page.goto(confirmation_link(EMAIL))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm Email Address")
     page.get_by_role("button", name="Confirm").click()
-    expect(page).to_have_url(f"{base}/accounts/profile/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
+    # Signed in, on My learning (where every sign-in lands); the profile is the name in the navigation.
+    expect(page).to_have_url(f"{base}/learning/")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Grace")).to_be_visible()
+    nav.get_by_role("link", name="Grace").click()
+    expect(page).to_have_url(f"{base}/accounts/profile/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
     assert user.emailaddress_set.get(email=EMAIL).verified
 
     # Edit the profile.

@@ -181,7 +181,7 @@ class TestSignInAndLockout:
     def test_right_password_and_captcha_signs_in(self, client, user):
         response = login(client, user.email, DEFAULT_PASSWORD)
         assert response.status_code == 302
-        assert response["Location"] == reverse("accounts:profile")
+        assert response["Location"] == reverse("marketplace:my_learning")  # issue 12: sign-in lands on My learning
         assert signed_in(client)
 
     def test_wrong_password_shows_a_form_error(self, client, user):

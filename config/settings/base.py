@@ -217,7 +217,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "accounts:profile"
+LOGIN_REDIRECT_URL = "marketplace:my_learning"  # signing in lands on My learning (or on `next`)
 LOGOUT_REDIRECT_URL = "home"
 
 # django-allauth: e-mail is the login, verification is mandatory.
