@@ -428,3 +428,34 @@ class TestPasswords:
         assert "oldpassword" in response.context["form"].errors
         user.refresh_from_db()
         assert user.check_password(DEFAULT_PASSWORD)
+
+
+class TestAccountEmails:
+    """Issue 12: verification and password-reset e-mails are the site's, in HTML and text, with a proper subject
+    (allauth's stock "Hello from example.com!" and "Please Confirm Your Email Address" before)."""
+
+    @staticmethod
+    def _site_email(message, subject: str, link: str, words: str) -> None:
+        assert message.subject == f"[Lyceum] {subject}"
+        html = message.alternatives[0][0]
+        assert message.alternatives[0][1] == "text/html"
+        for body in (message.body, html):
+            assert link in body and words in body and "Lyceum" in body
+            assert "example.com" not in body.replace(message.to[0], "") and "Hello from" not in body
+        assert "<html" in html and f'href="{link}"' in html
+
+    def test_the_verification_email_is_the_sites_and_its_link_signs_in(self, client):
+        client.post(SIGNUP_URL, signup_data(solved_captcha()))
+        [message] = mail.outbox
+        link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
+        self._site_email(message, "Welcome to Lyceum: confirm your e-mail address", link, "new.learner@example.com")
+        assert "Hello New Learner," in message.body
+        path = "/accounts/confirm-email/" + link.split("/accounts/confirm-email/")[1]
+        client.post(path)
+        assert signed_in(client)
+
+    def test_the_password_reset_email_is_the_sites(self, client, user):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+        [message] = mail.outbox
+        link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", message.body).group(0)
+        self._site_email(message, "Reset your Lyceum password", link, "Choose a new password")
