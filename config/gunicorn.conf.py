@@ -14,6 +14,7 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 accesslog = "-"
+logger_class = "config.gunicorn_logging.ProbeQuietLogger"  # successful /healthz and /readyz are not access-logged
 
 
 def on_starting(server):
