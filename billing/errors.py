@@ -25,3 +25,12 @@ class PaymentProviderError(PaymentError):
 class RefundError(PaymentError):
     code = "refund_not_possible"
     status_code = 409
+
+
+class AlreadyOwned(PaymentError):
+    """Raised by a purpose's fulfil when the buyer already has what this payment bought (paid twice).
+
+    Billing then refunds the payment in full instead of fulfilling it, and tells the buyer why."""
+
+    code = "already_owned"
+    status_code = 409

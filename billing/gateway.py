@@ -256,6 +256,11 @@ def list_invoices(*, customer: str, subscription: str | None = None, limit: int 
     return list(_call("list invoices", stripe.Invoice.list, **params).data)
 
 
+def list_recent_invoices(*, created_after: int, status: str = "paid") -> Iterator[dict]:
+    page = _call("list invoices", stripe.Invoice.list, limit=100, status=status, created={"gte": created_after})
+    yield from page.auto_paging_iter()
+
+
 # Catalogue ---------------------------------------------------------------------------------
 
 

@@ -2,13 +2,17 @@
 
 Same key and same body: the first response again. Same key with another body or endpoint: 422.
 A request still in progress with that key: 409. Server errors are not stored, so they can be retried.
+A request that never finished (its worker was killed) stops counting as in progress after
+IN_PROGRESS_TIMEOUT, longer than any request may run (gunicorn's timeout), so the client's retry runs.
 """
 
 import functools
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
@@ -24,6 +28,20 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     required=True,
     description="A unique key per operation (e.g. a UUID). Retrying with the same key and body replays the first response.",
 )
+
+
+# Longer than any request may run (gunicorn's worker timeout is 30 s).
+IN_PROGRESS_TIMEOUT = timedelta(minutes=2)
+
+
+def _take_over_abandoned(record: IdempotencyKey) -> bool:
+    """Claim a key whose request died without an answer: one retry wins (a conditional update)."""
+    if record.created_at > timezone.now() - IN_PROGRESS_TIMEOUT:
+        return False
+    claimed = IdempotencyKey.objects.filter(
+        pk=record.pk, response_status__isnull=True, created_at=record.created_at
+    ).update(created_at=timezone.now())
+    return claimed == 1
 
 
 def _fingerprint(request) -> str:
@@ -67,14 +85,15 @@ def idempotent(view_method):
                     ),
                     status=422,
                 )
-            if record.response_status is None:
+            if record.response_status is None and not _take_over_abandoned(record):
                 return Response(
                     error_body("request_in_progress", "A request with this Idempotency-Key is still being processed."),
                     status=409,
                 )
-            response = Response(record.response_body, status=record.response_status)
-            response["Idempotent-Replayed"] = "true"
-            return response
+            if record.response_status is not None:
+                response = Response(record.response_body, status=record.response_status)
+                response["Idempotent-Replayed"] = "true"
+                return response
         try:
             response = view_method(self, request, *args, **kwargs)
         except DomainError as exc:

@@ -15,7 +15,9 @@ Money helpers (integer minor units + ISO currency)
     ``format_money``, ``parse_amount``, ``check_currency``, ``split``, ``proportion``, ``major_units``,
     ``BPS``, ``format_bps``, ``bps_as_percent``, ``MoneyError``, ``MAX_AMOUNT`` (the largest amount handled).
 Errors (all ``DomainError``s with a code)
-    ``PaymentError``, ``CardDeclined``, ``PaymentProviderUnavailable``, ``PaymentProviderError``, ``RefundError``.
+    ``PaymentError``, ``CardDeclined``, ``PaymentProviderUnavailable``, ``PaymentProviderError``, ``RefundError``;
+    ``AlreadyOwned`` — raised by a purpose's fulfil when the buyer already has what was bought: billing then
+    refunds the payment in full instead and tells the buyer.
 API idempotency
     ``idempotent`` (decorator for DRF views that move money or grant access), ``IDEMPOTENCY_PARAMETER``.
 Connect (instructor payouts)
@@ -37,7 +39,14 @@ from .connect import can_receive_payouts, receiving_account, receiving_accounts
 from .connect import get_or_create_account as get_or_create_connected_account
 from .connect import refresh_account as refresh_connected_account
 from .connect import start_onboarding as start_payout_onboarding
-from .errors import CardDeclined, PaymentError, PaymentProviderError, PaymentProviderUnavailable, RefundError
+from .errors import (
+    AlreadyOwned,
+    CardDeclined,
+    PaymentError,
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+    RefundError,
+)
 from .gateway import (
     cancel_subscription,
     create_business_customer,
@@ -81,6 +90,7 @@ from .registry import register_event_handler, register_purpose
 from .services import CheckoutItem, CheckoutStart, get_or_create_customer, refund_payment, start_checkout
 
 __all__ = [
+    "AlreadyOwned",
     "BPS",
     "MAX_AMOUNT",
     "IDEMPOTENCY_PARAMETER",

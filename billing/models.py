@@ -53,6 +53,15 @@ class Payment(models.Model):
     stripe_invoice_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
     checkout_url = models.URLField(max_length=2048, blank=True)
+    # While the payment's Checkout may still be paid: "<user>:<purpose>:<scope>". Unique, so a buyer has one
+    # open checkout per thing bought (a second "Buy" resumes or replaces it); cleared once paid or closed.
+    open_checkout_key = models.CharField(max_length=255, unique=True, null=True, blank=True, editable=False)
+    # What Stripe says it charged, compared with amount/currency (a mismatch is flagged and logged).
+    stripe_amount = models.PositiveBigIntegerField(null=True, blank=True, help_text="What Stripe charged.")
+    stripe_currency = models.CharField(max_length=3, blank=True)
+    amount_mismatch = models.BooleanField(default=False, db_index=True, help_text="Stripe charged another amount.")
+    # Set when the payment must be given back in full instead of fulfilled (a course bought twice).
+    auto_refund_reason = models.CharField(max_length=255, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -70,6 +79,10 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(amount_refunded__lte=F("amount")), name="payment_refund_within_amount"),
+            # Every invoice Stripe charges is one Payment (the first one's Checkout payment, or one of its own).
+            models.UniqueConstraint(
+                fields=["stripe_invoice_id"], condition=~Q(stripe_invoice_id=""), name="payment_one_per_invoice"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -120,7 +120,12 @@ def _refund(payload: dict) -> None:
     services.apply_charge_refunds({"payment_intent": refund.get("payment_intent")})
 
 
+def _invoice_paid(payload: dict) -> None:
+    services.record_invoice_payment(_object_id(payload))
+
+
 BILLING_HANDLERS = {
+    "invoice.paid": _invoice_paid,
     "checkout.session.completed": _checkout_session,
     "checkout.session.async_payment_succeeded": _checkout_session,
     "checkout.session.async_payment_failed": _checkout_session,

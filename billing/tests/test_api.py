@@ -270,6 +270,27 @@ def test_a_request_still_in_progress_with_the_key_is_409(api, user, emulator, te
     assert Payment.objects.count() == 0
 
 
+def test_a_key_left_in_progress_by_a_crashed_request_expires_and_the_retry_runs(api, user, emulator, test_purpose):
+    """Issue 13 #9: the worker died mid-request; after the bounded time the client's retry is served."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.models import IdempotencyKey
+
+    body = {"purpose": "test", "reference": "42"}
+    stuck = IdempotencyKey.objects.create(
+        user=user, key="crashed", endpoint=f"POST {PAYMENTS}", request_hash=_fingerprint_of(body)
+    )
+    IdempotencyKey.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    response = _start(api, key="crashed", body=body)
+    assert response.status_code == 201, response.json()
+    assert Payment.objects.count() == 1
+    replay = _start(api, key="crashed", body=body)
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == response.json()
+
+
 def _fingerprint_of(body):
     import hashlib
     import json

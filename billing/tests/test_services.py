@@ -2,13 +2,15 @@
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from billing import gateway, services
-from billing.errors import PaymentError, PaymentProviderUnavailable, RefundError
+from billing.errors import PaymentError, PaymentProviderError, PaymentProviderUnavailable, RefundError
 from billing.models import Customer, Payment, Refund
 from billing.services import CheckoutItem, start_checkout
 from billing.tests.support import (
@@ -307,8 +309,8 @@ def test_an_unpaid_payment_cannot_be_refunded(emulator, test_purpose, user):
 
 def test_a_refund_stripe_refuses_is_marked_failed_and_nothing_revoked(emulator, test_purpose, user):
     payment = paid_payment(user)
-    emulator.control.fault("error", 1, status=500, path="/v1/refunds", method="POST")
-    with pytest.raises(PaymentProviderUnavailable):
+    emulator.control.fault("error", 1, status=400, path="/v1/refunds", method="POST")
+    with pytest.raises(PaymentProviderError):
         services.refund_payment(payment, amount=None, reason="x")
     refund = Refund.objects.get()
     assert refund.status == Refund.Status.FAILED
@@ -316,8 +318,45 @@ def test_a_refund_stripe_refuses_is_marked_failed_and_nothing_revoked(emulator, 
     assert test_purpose.calls == [("fulfil", payment.pk)]
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
-    # A failed attempt does not block the next one.
+    # A refused attempt does not block the next one.
     assert services.refund_payment(payment, amount=None, reason="x").status == Refund.Status.SUCCEEDED
+
+
+def test_a_refund_whose_call_fails_is_unknown_and_sent_again_with_the_same_key(emulator, test_purpose, user):
+    """Issue 13 #8: a timeout or 5xx may have refunded: the refund stays pending, a second refund is refused,
+    and settling sends the same refund (same idempotency key) again, so Stripe refunds once."""
+    payment = paid_payment(user)
+    emulator.control.fault("error", 1, status=500, path="/v1/refunds", method="POST")
+    with pytest.raises(PaymentProviderUnavailable):
+        services.refund_payment(payment, amount=None, reason="x")
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.PENDING
+    # Asked again: the same refund is sent with the same key, not a second one.
+    again = services.refund_payment(payment, amount=None, reason="x")
+    assert again.pk == refund.pk and again.status == Refund.Status.SUCCEEDED
+    assert Refund.objects.count() == 1
+    remote = emulator.stripe_client().v1.refunds.list(params={"payment_intent": payment.stripe_payment_intent_id})
+    assert len(remote.data) == 1
+    assert test_purpose.calls == [("fulfil", payment.pk), ("revoke", payment.pk, payment.amount)]
+
+
+def test_an_unconfirmed_refund_is_settled_by_the_beat_once(emulator, test_purpose, user):
+    payment = paid_payment(user)
+    emulator.control.fault("error", 1, status=500, path="/v1/refunds", method="POST")
+    with pytest.raises(PaymentProviderUnavailable):
+        services.refund_payment(payment, amount=500, reason="x")
+    with pytest.raises(RefundError) as other:
+        services.refund_payment(payment, amount=1500, reason="y")  # the unknown 500 still counts
+    assert other.value.code == "amount_too_large"
+    refund = Refund.objects.get()
+    assert services.settle_pending_refunds() == 0  # too recent: its call may still be answering
+    Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    assert services.settle_pending_refunds() == 1
+    assert services.settle_pending_refunds() == 0
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED and refund.revoked_at is not None
+    remote = emulator.stripe_client().v1.refunds.list(params={"payment_intent": payment.stripe_payment_intent_id})
+    assert [r.amount for r in remote.data] == [500]
 
 
 def test_receipt_numbers_do_not_repeat(emulator, test_purpose, user):

@@ -221,3 +221,24 @@ def test_a_declined_payment_still_failed_when_the_email_comes_due_is_told(user, 
     payment = FailedPaymentFactory(user=user)
     send_payment_email.apply(args=(str(payment.pk), "failed"))
     assert [m.subject for m in mailoutbox] == [f"Your payment for {payment.description} did not go through"]
+
+
+def test_a_fulfilment_error_on_return_shows_the_status_page_and_the_webhook_fulfils(
+    client, user, stripe_webhooks, test_purpose, caplog
+):
+    """Issue 13 #10: the payer never sees a 500 for our fulfilment's problem; the webhook path retries it."""
+    start = start_test_checkout(user, amount=1500)
+    paid = pay(start.url, email=user.email)
+    assert paid.ok
+    test_purpose.crash_next_fulfil = True
+    client.force_login(user)
+    response = client.get(paid.redirect.replace(stripe_webhooks.base_url, ""))
+    assert response.status_code == 200
+    assert "Processing your payment" in response.content.decode()
+    assert any(r.levelname == "ERROR" and str(start.payment.pk) in r.getMessage() for r in caplog.records)
+    start.payment.refresh_from_db()
+    assert start.payment.status == Payment.Status.PENDING  # rolled back whole
+    stripe_webhooks.deliver()
+    start.payment.refresh_from_db()
+    assert start.payment.status == Payment.Status.SUCCEEDED and start.payment.fulfilled_at
+    assert test_purpose.fulfilments(start.payment) == 1

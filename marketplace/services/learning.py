@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.interface import may
+from billing.interface import AlreadyOwned
 from config.errors import ConflictError, DomainError
 
 from .. import access, emails
@@ -82,18 +83,20 @@ def enroll_from_payment(payment, course: Course) -> Enrollment:
     if existing:
         return existing
     active = Enrollment.objects.select_for_update().filter(user=user, course=course, revoked_at__isnull=True).first()
-    if active is not None:
-        if active.source == Enrollment.Source.PRO_LIBRARY or active.source == Enrollment.Source.FREE:
-            # They bought what they were taking through Pro: the purchase now keeps their access.
-            active.source = Enrollment.Source.PURCHASE
-            active.payment = payment
-            active.save(update_fields=["source", "payment"])
-        else:
-            logger.warning("Payment %s bought %s, which user %s already had", payment.pk, course.pk, user.pk)
-        return active
-    enrollment, _ = _create_enrollment(user, course, Enrollment.Source.PURCHASE, payment=payment)
-    emails.send_after_commit("enrollment_confirmed", user, course=course)
-    return enrollment
+    if active is None:
+        enrollment, created = _create_enrollment(user, course, Enrollment.Source.PURCHASE, payment=payment)
+        if created:
+            emails.send_after_commit("enrollment_confirmed", user, course=course)
+            return enrollment
+        active = enrollment  # a concurrent fulfilment of another payment enrolled them first
+    if active.source == Enrollment.Source.PURCHASE or active.payment_id not in (None, payment.pk):
+        # Bought twice (two tabs, two API calls): billing refunds this payment in full and tells them.
+        raise AlreadyOwned(f"You already own “{course.title}”, so this second payment is refunded in full.")
+    # They bought what they were taking through Pro, for free or as a gift: the purchase now keeps their access.
+    active.source = Enrollment.Source.PURCHASE
+    active.payment = payment
+    active.save(update_fields=["source", "payment"])
+    return active
 
 
 @transaction.atomic

@@ -65,6 +65,7 @@ def start_subscription(user, tier_code: str, interval: str) -> CheckoutStart:
         reference=reference,
         mode=mode,
         metadata={"tier": tier_code, "interval": interval},
+        one_open="plan",  # one plan checkout at a time: choosing another plan replaces the open one
     )
 
 
