@@ -174,6 +174,36 @@ def test_refunds_made_in_stripe_arrive_by_webhook_and_revoke_once_with_their_sha
     assert test_purpose.fulfilments(payment) == 1
 
 
+@pytest.mark.parametrize("refunded", [2500, 1000])
+def test_a_refund_made_in_stripe_before_the_checkout_webhook_is_not_dropped(
+    stripe_webhooks, test_purpose, user, refunded
+):
+    """Issue 13 #13: refunded in Stripe's dashboard before our fulfilment ran. In full: nothing is granted.
+    In part: fulfilled, then the refunded share revoked. Whatever order the events arrive in."""
+    from billing.models import Refund
+
+    start = start_test_checkout(user, amount=2500)
+    assert pay(start.url).ok  # its webhooks are held
+    pi = (
+        stripe_webhooks.running.stripe_client()
+        .v1.checkout.sessions.retrieve(start.payment.stripe_checkout_session_id)
+        .payment_intent
+    )
+    stripe_webhooks.running.stripe_client().v1.refunds.create(params={"payment_intent": pi, "amount": refunded})
+    stripe_webhooks.deliver()
+    payment = Payment.objects.get(pk=start.payment.pk)
+    assert payment.amount_refunded == refunded
+    assert payment.status == (Payment.Status.REFUNDED if refunded == 2500 else Payment.Status.PARTIALLY_REFUNDED)
+    refund = Refund.objects.get(payment=payment)
+    assert refund.status == Refund.Status.SUCCEEDED and refund.revoked_at is not None
+    assert not StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).exists()
+    if refunded == 2500:
+        assert test_purpose.fulfilments(payment) == 0 and test_purpose.revoked == []
+    else:
+        assert test_purpose.fulfilments(payment) == 1
+        assert test_purpose.revoked == [("revoke", payment.pk, 1000)]
+
+
 @live
 def test_a_staff_refund_and_its_webhooks_revoke_once(stripe_webhooks, test_purpose, user, superuser, client):
     """Our own refund is applied when Stripe answers and again when its events arrive (twice each)."""
