@@ -23,6 +23,7 @@ from ._common import stripe_id
 
 logger = logging.getLogger(__name__)
 
+UNCONFIRMED = "Not confirmed by the payment provider yet; it is sent again with the same key."
 # A pending refund older than this whose Stripe call never answered is sent again (same key).
 PENDING_REFUND_RETRY_AFTER = timedelta(minutes=2)
 
@@ -40,7 +41,12 @@ def refund_payment(
             raise RefundError("Only a payment that went through can be refunded.", code="not_refundable")
         pending = locked.refunds.filter(status=Refund.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
         available = locked.amount - locked.amount_refunded - pending
-        unconfirmed = locked.refunds.filter(status=Refund.Status.PENDING, stripe_refund_id__isnull=True).first()
+        # A refund whose call failed without an answer (marked so by send_refund), not one still in flight.
+        unconfirmed = (
+            locked.refunds.filter(status=Refund.Status.PENDING, stripe_refund_id__isnull=True)
+            .exclude(failure_message="")
+            .first()
+        )
         if unconfirmed is not None and amount in (None, unconfirmed.amount):
             retry = unconfirmed  # asked again after a timeout: send the same refund, with the same key
         else:
@@ -85,6 +91,9 @@ def send_refund(refund: Refund) -> Refund:
     except PaymentProviderUnavailable as exc:
         # Stripe may or may not have made it: unknown until Stripe says. Kept pending, sent again with this key.
         logger.warning("Refund %s of payment %s unconfirmed (%s); it will be sent again", refund.pk, payment.pk, exc)
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+            failure_message=UNCONFIRMED, updated_at=timezone.now()
+        )
         raise PaymentProviderUnavailable(
             "The payment provider did not confirm the refund in time. It is recorded and will be completed "
             "automatically; do not refund again.",
@@ -189,6 +198,7 @@ def record_refund(payment: Payment, data: dict) -> Refund:
         refund.failure_message = (data.get("failure_reason") or "The refund failed at the payment provider.")[:255]
     elif status == "succeeded":
         refund.status = Refund.Status.SUCCEEDED
+        refund.failure_message = ""
     refund.save()
     recompute_refunded(payment)
     return refund

@@ -127,7 +127,7 @@ def _refund_in_stripe(enrollment: Enrollment, *, reason: str, by, source: str) -
     try:
         return refund_payment(enrollment.payment, amount=None, reason=reason[:500], requested_by=by, source=source)
     except RefundError as exc:
-        if exc.code != "already_refunded":
+        if exc.code not in ("already_refunded", "refund_pending"):
             raise
         raise ConflictError(
             "This purchase has already been refunded, or its refund is under way.", code="not_refundable"
