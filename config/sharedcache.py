@@ -231,7 +231,8 @@ class SharedCacheMiddleware:
     def _key(request, tokens: dict[str, str]) -> str:
         # The query as sent: parameters are not reordered (with a repeated one, the last wins).
         query = request.META.get("QUERY_STRING", "")
-        material = "\n".join([request.get_host(), request.path, query, *sorted(tokens.values())])
+        # Scheme and host too: the API's next/previous links are absolute.
+        material = "\n".join([request.scheme, request.get_host(), request.path, query, *sorted(tokens.values())])
         return hashlib.sha256(material.encode()).hexdigest()
 
     @staticmethod

@@ -71,6 +71,12 @@ class TestServedFromTheCache:
         assert titles(warm(client, f"{LIST}?sort=price&sort=-price"))[0] == "Dear course"
         assert titles(warm(client, f"{LIST}?sort=-price&sort=price"))[0] == "Cheap course"
 
+    def test_links_keep_the_scheme_they_were_asked_with(self, client):
+        PublishedCourseFactory.create_batch(3)
+        insecure = client.get(f"{LIST}?page_size=1").json()["next"]
+        secure = client.get(f"{LIST}?page_size=1", secure=True).json()["next"]
+        assert insecure.startswith("http://") and secure.startswith("https://")
+
     def test_errors_and_unknown_courses_are_not_stored(self, client):
         assert client.get(f"{LIST}?min_price=abc").status_code == 400
         assert not cached(client.get(f"{LIST}?min_price=abc"))
