@@ -41,7 +41,7 @@ def purchase_items(user, course: Course) -> tuple[list[CheckoutItem], str]:
     if active is not None and active.source != Enrollment.Source.PRO_LIBRARY:
         raise ConflictError("You are already enrolled in this course.", code="already_enrolled")
     item = CheckoutItem(name=course.title, amount=course.price_amount, currency=course.currency)
-    return [item], f"Course: {course.title}"
+    return [item], course.title  # what the payment page, receipts and e-mails call it (no "Course: " prefix)
 
 
 def start_course_purchase(user, course: Course) -> CheckoutStart:
