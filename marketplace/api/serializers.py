@@ -11,6 +11,8 @@ from ..selectors import SORTS, CatalogueFilters
 
 class CatalogueQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Full-text search.")
+    # DRF's SearchFilter calls it `search`: the same search under the name integrators try first.
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="The same as q.")
     category = serializers.SlugField(required=False, help_text="A category slug.")
     level = serializers.ChoiceField(choices=Course.Level.choices, required=False)
     min_price = serializers.IntegerField(
@@ -30,12 +32,16 @@ class CatalogueQuerySerializer(serializers.Serializer):
         low, high = attrs.get("min_price"), attrs.get("max_price")
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"max_price": ["max_price must not be below min_price."]})
+        if attrs.get("q") and attrs.get("search") and attrs["q"] != attrs["search"]:
+            raise serializers.ValidationError(
+                {"search": ["Give q or search (the same search), not two different ones."]}
+            )
         return attrs
 
     def filters(self) -> CatalogueFilters:
         data = self.validated_data
         return CatalogueFilters(
-            q=data.get("q", ""),
+            q=data.get("q") or data.get("search", ""),
             category=data.get("category", ""),
             level=data.get("level", ""),
             min_price=data.get("min_price"),

@@ -29,6 +29,7 @@ class CataloguePagination(Pagination):
 
 CATALOGUE_PARAMETERS = [
     OpenApiParameter("q", str, description="Full-text search in title, subtitle and description."),
+    OpenApiParameter("search", str, description="The same as q (DRF's usual name); give one of the two."),
     OpenApiParameter("category", str, description="Category slug."),
     OpenApiParameter("level", str, enum=["beginner", "intermediate", "advanced", "all"]),
     OpenApiParameter("min_price", int, description="Minimum price in minor units."),

@@ -138,3 +138,19 @@ def test_schema_lists_the_endpoints(api):
     text = response.content.decode()
     for path in ("/api/v1/courses/", "/api/v1/courses/{id}/purchase/", "/api/v1/enrollments/"):
         assert path in text
+
+
+def test_search_is_also_answered_under_drfs_name(api):
+    """Issue 12: `?search=` (DRF's usual name) searches like `?q=`; two different searches are refused."""
+    PublishedCourseFactory(title="Pandas basics")
+    PublishedCourseFactory(title="Watercolour")
+    by_search = api.get(LIST, {"search": "pandas"})
+    assert by_search.status_code == 200
+    assert [c["title"] for c in by_search.json()["results"]] == ["Pandas basics"]
+    assert by_search.json() == api.get(LIST, {"q": "pandas"}).json()
+    assert api.get(LIST, {"q": "pandas", "search": "pandas"}).status_code == 200
+    refused = api.get(LIST, {"q": "pandas", "search": "watercolour"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"]["search"] == [
+        "Give q or search (the same search), not two different ones."
+    ]
