@@ -24,7 +24,19 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["date_joined", "last_login", "deleted_at"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "timezone", "marketing_emails", "learning_reminders"]}),
+        (
+            "Profile",
+            {
+                "fields": [
+                    "display_name",
+                    "timezone",
+                    "marketing_emails",
+                    "learning_reminders",
+                    "reward_emails",
+                    "on_public_leaderboards",
+                ]
+            },
+        ),
         ("Roles", {"fields": ["is_active", "is_instructor", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["date_joined", "last_login", "deleted_at"]}),
     ]

@@ -60,7 +60,14 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "timezone", "marketing_emails", "learning_reminders"]
+        fields = [
+            "display_name",
+            "timezone",
+            "marketing_emails",
+            "learning_reminders",
+            "reward_emails",
+            "on_public_leaderboards",
+        ]
 
 
 class APIKeyForm(forms.Form):

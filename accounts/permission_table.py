@@ -26,6 +26,7 @@ SUPPORT = "Support"
 FINANCE = "Finance"
 CONTENT_REVIEW = "Content review"
 SALES = "Sales"
+REWARDS = "Rewards"
 NOBODY: frozenset[str] = frozenset()  # superusers only
 
 # The permission for acts only superusers may do; no group can hold it (it is not a real permission).
@@ -196,6 +197,27 @@ ACTS: dict[str, Act] = {
         "Retry or cancel failed payouts.",
         admin_actions=("marketplace.payout.retry", "marketplace.payout.cancel"),
     ),
+    # rewards ----------------------------------------------------------------------------------
+    "rewards.correct_ledger": Act(
+        "rewards.add_tokenentry",
+        _groups(REWARDS),
+        "Post a correcting entry (with a reason) on a learner's token balance.",
+        admin_actions=("rewards.tokenbalance.correct",),
+        console_pages=("rewards_tokenbalance_correct",),
+        api=("POST api:rewards-adjustments",),
+    ),
+    "rewards.dashboard": Act(
+        "rewards.view_tokenentry",
+        _groups(REWARDS, FINANCE, SUPPORT),
+        "See the rewards page (tokens issued, spent and outstanding per week).",
+        console_pages=("rewards_dashboard",),
+    ),
+    "rewards.close_weeks": Act(
+        "rewards.change_leagueweek",
+        _groups(REWARDS),
+        "Close ended league weeks now (the Monday task does it; closing twice changes nothing).",
+        admin_actions=("rewards.leagueweek.close",),
+    ),
     # licensing --------------------------------------------------------------------------------
     "licensing.work_quotes": Act(
         "licensing.work_quote",
@@ -306,6 +328,18 @@ MODELS: dict[str, ModelAccess] = {
     "licensing.activation": ModelAccess(view=_groups(SALES, SUPPORT)),
     "licensing.organisationapikey": ModelAccess(view=_groups(SALES, SUPPORT)),
     "licensing.signingkey": ModelAccess(),
+    # Rewards: the programme's data is the Rewards group's; the ledger is read-only (corrections are an act).
+    "rewards.earningrule": ModelAccess(view=_groups(REWARDS), change=_groups(REWARDS)),
+    "rewards.tokenboost": ModelAccess(view=_groups(REWARDS), change=_groups(REWARDS)),
+    "rewards.program": ModelAccess(view=_groups(REWARDS), change=_groups(REWARDS)),
+    "rewards.shopitem": ModelAccess(view=_groups(REWARDS), add=_groups(REWARDS), change=_groups(REWARDS)),
+    "rewards.tokenbalance": ModelAccess(view=_groups(REWARDS, SUPPORT)),
+    "rewards.tokenentry": ModelAccess(view=_groups(REWARDS, SUPPORT, FINANCE)),
+    "rewards.redemption": ModelAccess(view=_groups(REWARDS, SUPPORT)),
+    "rewards.streak": ModelAccess(view=_groups(REWARDS)),
+    "rewards.leagueweek": ModelAccess(view=_groups(REWARDS), change=_groups(REWARDS)),
+    "rewards.leaguegroup": ModelAccess(view=_groups(REWARDS)),
+    "rewards.leaguemember": ModelAccess(view=_groups(REWARDS)),
 }
 
 

@@ -7,7 +7,7 @@ brought in line, so a new model's permissions reach staff without a hand-written
 
 from collections import defaultdict
 
-STAFF_GROUPS = ("Support", "Finance", "Content review", "Sales")
+STAFF_GROUPS = ("Support", "Finance", "Content review", "Sales", "Rewards")
 
 _group_permissions: dict[str, set[str]] = defaultdict(set)
 

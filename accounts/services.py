@@ -80,6 +80,8 @@ def delete_account(user: User) -> None:
     user.timezone = "UTC"
     user.marketing_emails = False
     user.learning_reminders = False
+    user.reward_emails = False
+    user.on_public_leaderboards = False
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("subscriptions.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("licensing.api.urls")),
+    path("", include("rewards.api.urls")),
 ]
 
 
@@ -43,6 +44,7 @@ urlpatterns = [
     path("", include("subscriptions.urls")),
     path("", include("marketplace.urls")),
     path("", include("licensing.urls")),
+    path("", include("rewards.urls")),
     path("stripe/webhook/<uuid:endpoint_uuid>/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

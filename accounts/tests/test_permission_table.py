@@ -321,7 +321,16 @@ def _read_draft_course_reviews(api, people):
     return response.status_code == 200
 
 
+def _adjust_tokens(api, people):
+    # A zero amount fails validation after the permission check: 403 (refused) or 400 (allowed).
+    body = {"learner": people[LEARNER].pk, "amount": 0, "reason": "Scenario"}
+    response = api.post("/api/v1/rewards/adjustments/", body, format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert response.status_code in (400, 403), response.content
+    return response.status_code == 400
+
+
 API_SCENARIOS = {
+    "POST api:rewards-adjustments": _adjust_tokens,
     "POST api:payment-refund": _refund,
     "GET api:payment-detail": _read_payment,
     "GET api:payment-receipt": _read_receipt,

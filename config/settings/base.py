@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "marketplace",
     "operations",
     "licensing",
+    "rewards",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "rewards.context.header",
             ],
         },
     },
@@ -177,6 +180,8 @@ CACHES = {"default": redis_cache(REDIS_CACHE_URL), "state": redis_cache(REDIS_ST
 ALTCHA_CACHE_ALIAS = "state"
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# Leaderboards (rewards): Redis sorted sets on the non-evicting Redis; unset, ranks come from the database.
+REWARDS_BOARDS_REDIS_URL = env("REWARDS_BOARDS_REDIS_URL", default=REDIS_STATE_URL)
 # A message a killed worker had taken is handed to another worker after this many seconds (Redis broker).
 # It must exceed the longest task run and retry countdown (10 minutes), or a task runs twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
@@ -197,6 +202,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "pay-out-instructors": {"task": "marketplace.tasks.pay_out_instructors", "schedule": 24 * 60 * 60},
     "suspend-unpaid-licences": {"task": "licensing.tasks.suspend_unpaid_licences", "schedule": 60 * 60},
     "expire-licences-and-quotes": {"task": "licensing.tasks.expire_licences_and_quotes", "schedule": 60 * 60},
+    # Rewards: the league week closes at Monday 00:00 UTC; streak freezes and evening reminders hourly.
+    "close-league-weeks": {
+        "task": "rewards.tasks.close_league_weeks",
+        "schedule": crontab(minute=0, hour=0, day_of_week=1),
+    },
+    "rewards-streaks": {"task": "rewards.tasks.streaks_hourly", "schedule": crontab(minute=5)},
     # Proves beat -> broker -> worker alive (lyceum_celery_heartbeat_timestamp_seconds, launch_check).
     "celery-heartbeat": {"task": "operations.tasks.heartbeat", "schedule": 60},
 }

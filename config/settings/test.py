@@ -32,3 +32,6 @@ if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
             _url = _alias["LOCATION"]
             _base = _url.rsplit("/", 1)[0] if _url.count("/") > 2 else _url
             _alias["LOCATION"] = f"{_base}/{_db}"
+# The leaderboards' sorted sets live beside the state cache (so a test's cache.clear() clears them too).
+if REDIS_URL:  # noqa: F405
+    REWARDS_BOARDS_REDIS_URL = CACHES["state"]["LOCATION"]  # noqa: F405

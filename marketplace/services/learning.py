@@ -13,7 +13,7 @@ from config.errors import ConflictError, DomainError
 from .. import access, emails
 from ..caching import catalogue_changed
 from ..models import Course, CourseCompletion, Enrollment, Lesson, LessonProgress
-from ..signals import course_completed
+from ..signals import course_completed, lesson_completed
 from ._common import Forbidden
 
 logger = logging.getLogger(__name__)
@@ -129,9 +129,13 @@ def complete_lesson(user, lesson: Lesson) -> LessonProgress:
         enrollment = granted.enrollment
         if enrollment is None and granted.reason == "pro_library":
             enrollment, _ = _create_enrollment(user, course, Enrollment.Source.PRO_LIBRARY)
-        progress, _ = LessonProgress.objects.get_or_create(
+        progress, first_time = LessonProgress.objects.get_or_create(
             user=user, lesson=lesson, defaults={"course": course, "completed_at": now}
         )
+        if first_time:
+            transaction.on_commit(
+                lambda: lesson_completed.send(sender=Lesson, user=user, lesson=lesson, course=course, progress=progress)
+            )
         if enrollment is not None:
             Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson)
         total = Lesson.objects.filter(course=course).count()

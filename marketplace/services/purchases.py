@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import transaction
 from django.urls import reverse
 
 from billing.interface import CheckoutItem, CheckoutStart, start_checkout
@@ -9,6 +10,7 @@ from config.errors import ConflictError, DomainError, NotFoundError
 
 from .. import access
 from ..models import Course, Enrollment
+from ..signals import course_refunded
 from . import earnings, learning
 from ._common import Forbidden
 
@@ -75,8 +77,15 @@ def revoke_course_payment(payment, refund) -> None:
     earnings.reverse_for_refund(payment, refund)
     if payment.amount_refunded < payment.amount:
         return
-    for enrollment in Enrollment.objects.filter(payment=payment, revoked_at__isnull=True):
+    for enrollment in Enrollment.objects.filter(payment=payment, revoked_at__isnull=True).select_related(
+        "course", "user"
+    ):
         learning.revoke_enrollment(enrollment, reason=f"Refunded ({refund.reason})"[:255])
+        _signal_refunded(enrollment.user, enrollment.course, payment)
+
+
+def _signal_refunded(user, course, payment) -> None:
+    transaction.on_commit(lambda: course_refunded.send(sender=Course, user=user, course=course, payment=payment))
 
 
 def success_url(payment) -> str | None:
