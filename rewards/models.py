@@ -194,6 +194,9 @@ class Follow(models.Model):
             models.CheckConstraint(condition=~Q(follower=models.F("followed")), name="no_self_follow"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.follower} follows {self.followed}"
+
 
 class LeagueWeek(models.Model):
     """A league week: Monday 00:00 UTC to the next Monday."""
@@ -243,6 +246,9 @@ class LeagueMember(models.Model):
         ordering = ["-tokens", "joined_at", "id"]
         constraints = [models.UniqueConstraint(fields=["week", "user"], name="one_group_per_week")]
         indexes = [models.Index(fields=["group", "-tokens"], name="league_member_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.tokens} tokens"
 
 
 class ShopItem(models.Model):
