@@ -46,11 +46,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         "learning reminders by e-mail", default=True, help_text="Reminders to keep a learning streak."
     )
     reward_emails = models.BooleanField(
-        "token and league e-mails", default=True, help_text="Tokens for a course, streak milestones, league results."
+        "token and league e-mails",
+        default=True,
+        db_default=True,
+        help_text="Tokens for a course, streak milestones, league results.",
     )
     on_public_leaderboards = models.BooleanField(
         "show me on public leaderboards",
         default=True,
+        db_default=True,
         help_text="Off: you still play in your weekly league, shown by display name only.",
     )
     is_instructor = models.BooleanField(default=False, help_text="Granted by staff after an application.")

@@ -12,7 +12,9 @@ class RewardsConfig(AppConfig):
         from accounts.interface import User, grant_to_group
         from marketplace.interface import course_completed, course_refunded, lesson_completed
 
-        from . import receivers
+        from . import observability, receivers
+
+        observability.register()
 
         lesson_completed.connect(receivers.lesson_completed, dispatch_uid="rewards.lesson_completed")
         course_completed.connect(receivers.course_completed, dispatch_uid="rewards.course_completed")

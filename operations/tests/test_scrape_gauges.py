@@ -103,8 +103,8 @@ def test_a_scrape_runs_a_fixed_number_of_queries_whatever_the_data(client, setti
     small = _scrape_queries(client, settings)
     _fill(4)
     large = _scrape_queries(client, settings)
-    # readiness (SELECT 1), webhooks (1), subscriptions (2), payouts (1), licence seats (1)
-    assert small == large == 6
+    # readiness (SELECT 1), webhooks (1), subscriptions (2), payouts (1), licence seats (1), reward tokens (1)
+    assert small == large == 7
 
 
 def test_a_failing_collector_is_reported_and_the_others_still_export(scrape):
