@@ -370,3 +370,42 @@ def delete_webhook_endpoint(endpoint_id: str) -> None:
 
 def retrieve_event(event_id: str) -> dict:
     return _call("retrieve event", stripe.Event.retrieve, event_id)
+
+
+# Coupons and promotion codes ---------------------------------------------------------------
+
+
+def create_coupon(*, key: str, percent_off: int, name: str, metadata: dict) -> dict:
+    """A single-use percentage coupon (duration once); the key is our own record's."""
+    return _call(
+        "create coupon",
+        stripe.Coupon.create,
+        idempotency_key=_ikey("coupon", key),
+        percent_off=percent_off,
+        duration="once",
+        max_redemptions=1,
+        name=name[:40],
+        metadata=metadata,
+    )
+
+
+def create_promotion_code(*, key: str, coupon_id: str, code: str, metadata: dict) -> dict:
+    return _call(
+        "create promotion code",
+        stripe.PromotionCode.create,
+        idempotency_key=_ikey("promo", key),
+        promotion={"type": "coupon", "coupon": coupon_id},
+        code=code,
+        max_redemptions=1,
+        metadata=metadata,
+    )
+
+
+def find_promotion_code(code: str) -> dict | None:
+    found = _call("find promotion code", stripe.PromotionCode.list, code=code, limit=1)
+    data = found.get("data") or []
+    return data[0] if data else None
+
+
+def retrieve_coupon(coupon_id: str) -> dict:
+    return _call("retrieve coupon", stripe.Coupon.retrieve, coupon_id)

@@ -9,6 +9,9 @@ Selling (checkout and fulfilment)
     ``CheckoutItem``, ``CheckoutStart``, ``start_checkout(user, purpose, items, ...)`` — a hosted Checkout.
     ``get_or_create_customer(user)`` — the user's Stripe customer (``Customer``).
     ``refund_payment(payment, amount=, reason=, requested_by=, source=)`` — refund through Stripe.
+Discount codes (single-use Stripe promotion codes, applied by ``start_checkout(..., discount=)``)
+    ``Discount``, ``create_single_use_discount(key=, percent_off=, name=, metadata=, code=)``,
+    ``find_discount(code)`` (the usable discount for a typed code, else a DomainError), ``new_discount_code()``.
 Records (read them; write only through the functions above)
     ``Payment``, ``Refund``, ``Customer``, ``ConnectedAccount``.
 Money helpers (integer minor units + ISO currency)
@@ -39,6 +42,8 @@ from .connect import can_receive_payouts, receiving_account, receiving_accounts
 from .connect import get_or_create_account as get_or_create_connected_account
 from .connect import refresh_account as refresh_connected_account
 from .connect import start_onboarding as start_payout_onboarding
+from .discounts import Discount, create_single_use_discount, find_discount
+from .discounts import new_code as new_discount_code
 from .errors import (
     AlreadyOwned,
     CardDeclined,
@@ -92,6 +97,10 @@ from .services import CheckoutItem, CheckoutStart, get_or_create_customer, refun
 __all__ = [
     "AlreadyOwned",
     "BPS",
+    "Discount",
+    "create_single_use_discount",
+    "find_discount",
+    "new_discount_code",
     "MAX_AMOUNT",
     "IDEMPOTENCY_PARAMETER",
     "CURRENCIES",

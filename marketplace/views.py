@@ -211,7 +211,9 @@ def buy(request, slug):
     if course.is_free:
         return start(request, slug)
     try:
-        checkout = purchases.start_course_purchase(request.user, course)
+        checkout = purchases.start_course_purchase(
+            request.user, course, promotion_code=request.POST.get("promotion_code", "")[:100]
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("marketplace:course_detail", slug=slug)

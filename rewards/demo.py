@@ -27,6 +27,7 @@ NEIGHBOURS = [
 @transaction.atomic
 def seed_demo() -> int:
     from marketplace.models import Course, Lesson, LessonProgress
+    from marketplace.services import learning
 
     from .services import earning, workflows
 
@@ -63,11 +64,7 @@ def seed_demo() -> int:
             person.save()
             created += 1
         course = courses[len(name) % len(courses)]
-        from marketplace.models import Enrollment
-
-        Enrollment.objects.get_or_create(
-            user=person, course=course, revoked_at=None, defaults={"source": Enrollment.Source.FREE}
-        )
+        learning.enroll_free(person, course)  # an enrolment they already have is kept as it is
         for k, lesson in enumerate(
             Lesson.objects.filter(course=course).order_by("module__order", "order")[:lessons_done]
         ):

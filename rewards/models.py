@@ -286,6 +286,7 @@ class ShopItem(models.Model):
 
 class Redemption(models.Model):
     class Status(models.TextChoices):
+        PENDING = "pending", "Being granted"
         GRANTED = "granted", "Granted"
         REFUNDED = "refunded", "Refunded (not granted)"
 

@@ -115,7 +115,8 @@ def shop_page(request):
 @require_POST
 def redeem(request, item_id):
     try:
-        outcome = shop.redeem(request.user, item_id, key=request.POST.get("key", ""))
+        course = shop.course_id_from_text(request.POST.get("course", "")[:300])
+        outcome = shop.redeem(request.user, item_id, key=request.POST.get("key", ""), course_id=course)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

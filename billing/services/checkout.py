@@ -91,19 +91,27 @@ def start_checkout(
     metadata: dict[str, str] | None = None,
     customer_id: str = "",
     one_open: str | None = None,
+    discount=None,
 ) -> CheckoutStart:
     """Create a Payment and a Stripe Checkout Session for it; return where to send the buyer.
 
     One checkout is open at a time per buyer, purpose and `one_open` scope (by default the reference): an
     open one selling the same items is resumed, a different one (another price or plan) is expired in
     Stripe and replaced. `customer_id` bills another Stripe customer than the buyer's own (an organisation's).
-    If Stripe does not accept the session, no payment is left behind.
+    If Stripe does not accept the session, no payment is left behind. `discount` (a billing.discounts.Discount,
+    payment mode only) applies its promotion code: the Payment's amount is what the session will charge, read
+    back from Stripe; an open checkout without that code is replaced.
     """
     if registry.get_purpose(purpose) is None:
         raise PaymentError(f"Nothing is sold under “{purpose}”.", code="unknown_purpose")
     if mode not in Payment.Mode.values:
         raise PaymentError("Mode must be payment or subscription.", code="invalid_mode")
     total, currency = _validate_items(items, mode)
+    if discount is not None and mode != Payment.Mode.PAYMENT:
+        raise PaymentError("Discount codes apply to one-off payments only.", code="invalid_discount")
+    metadata = dict(metadata or {})
+    if discount is not None:
+        metadata["promotion_code"] = discount.code
     stripe_customer_id = customer_id or get_or_create_customer(user).stripe_customer_id
     line_items = [
         {
@@ -120,7 +128,9 @@ def start_checkout(
         if key:
             current = Payment.objects.filter(open_checkout_key=key).first()
             if current is not None:
-                resumed = _resume_or_close(current, line_items, stripe_customer_id, mode)
+                resumed = _resume_or_close(
+                    current, line_items, stripe_customer_id, mode, metadata.get("promotion_code")
+                )
                 if resumed is not None:
                     return resumed
         payment = Payment(
@@ -132,7 +142,7 @@ def start_checkout(
             amount=total,
             currency=currency,
             mode=mode,
-            metadata=dict(metadata or {}),
+            metadata=metadata,
             stripe_customer_id=stripe_customer_id,
             open_checkout_key=key,
         )
@@ -147,15 +157,23 @@ def start_checkout(
             "A checkout for this is being opened in another window. Try again in a moment.",
             code="checkout_in_progress",
         )
+    params = _session_params(payment)
+    if discount is not None:
+        params["discounts"] = [{"promotion_code": discount.promotion_code_id}]
     try:
-        session = gateway.create_checkout_session(payment_id=payment.pk, **_session_params(payment))
+        session = gateway.create_checkout_session(payment_id=payment.pk, **params)
     except DomainError:
         payment.delete()  # nothing was handed to the buyer: leave no misleading row
         raise
     payment.stripe_checkout_session_id = session["id"]
     payment.checkout_url = session["url"]
+    if discount is not None and session.get("amount_total") is not None:
+        payment.amount = session["amount_total"]  # what Stripe will charge after the code
     Payment.objects.filter(pk=payment.pk).update(
-        stripe_checkout_session_id=session["id"], checkout_url=session["url"], updated_at=timezone.now()
+        stripe_checkout_session_id=session["id"],
+        checkout_url=session["url"],
+        amount=payment.amount,
+        updated_at=timezone.now(),
     )
     metrics.payment_event("started", purpose=payment.purpose, currency=payment.currency, amount=payment.amount)
     return CheckoutStart(payment=payment, url=session["url"])
@@ -167,7 +185,9 @@ def _already_paid() -> PaymentError:
     )
 
 
-def _resume_or_close(current: Payment, line_items: list, customer: str, mode: str) -> CheckoutStart | None:
+def _resume_or_close(
+    current: Payment, line_items: list, customer: str, mode: str, promotion_code: str | None = None
+) -> CheckoutStart | None:
     """The open checkout if it sells the same thing; otherwise close it (in Stripe first) and return None."""
     if not current.stripe_checkout_session_id:
         if timezone.now() - current.created_at < UNOPENED_CHECKOUT_TIMEOUT:
@@ -185,7 +205,12 @@ def _resume_or_close(current: Payment, line_items: list, customer: str, mode: st
         return None
     session = gateway.retrieve_checkout_session(current.stripe_checkout_session_id)
     if session.get("status") == "open":
-        same = current.line_items == line_items and current.stripe_customer_id == customer and current.mode == mode
+        same = (
+            current.line_items == line_items
+            and current.stripe_customer_id == customer
+            and current.mode == mode
+            and (current.metadata or {}).get("promotion_code") == promotion_code
+        )
         if same and session.get("url"):
             return CheckoutStart(payment=current, url=session["url"], resumed=True)
         try:

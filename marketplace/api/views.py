@@ -1,6 +1,6 @@
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -79,15 +79,24 @@ class CourseDetailView(studio.CourseUpdateMixin, APIView):
         return Response(CourseDetailSerializer(course).data)
 
 
+class PurchaseRequestSerializer(serializers.Serializer):
+    promotion_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text="A single-use discount code for this course."
+    )
+
+
 class CoursePurchaseView(APIView):
     @extend_schema(
         summary="Buy a course",
         description=(
             "Starts a Stripe Checkout for the course and returns its URL. The enrolment is created when the "
-            "payment succeeds. Requires an `Idempotency-Key` header. Free courses need no purchase (409)."
+            "payment succeeds. Requires an `Idempotency-Key` header. Free courses need no purchase (409). "
+            "An optional `promotion_code` (a single-use course coupon) discounts the checkout; a code that is not "
+            "usable, or is for another course or learner, is a 400."
         ),
         parameters=[IDEMPOTENCY_PARAMETER],
-        request=None,
+        request=PurchaseRequestSerializer,
+        examples=[OpenApiExample("With a coupon", value={"promotion_code": "LYC-7KQ2M9XH4P"}, request_only=True)],
         responses={201: PurchaseResponseSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429, 502, 503)},
         tags=["courses"],
     )
@@ -96,7 +105,11 @@ class CoursePurchaseView(APIView):
         course = selectors.course_by_id(pk)
         if course is None or not course.is_published:
             raise NotFoundError("No such course on sale.")
-        start = purchases.start_course_purchase(request.user, course)
+        body = PurchaseRequestSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        start = purchases.start_course_purchase(
+            request.user, course, promotion_code=body.validated_data.get("promotion_code", "")
+        )
         return Response({"payment_id": str(start.payment.pk), "checkout_url": start.url}, status=201)
 
 

@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from django.urls import reverse
 
-from billing.interface import CheckoutItem, CheckoutStart, start_checkout
+from billing.interface import CheckoutItem, CheckoutStart, find_discount, start_checkout
 from config.errors import ConflictError, DomainError, NotFoundError
 
 from .. import access
@@ -46,9 +46,32 @@ def purchase_items(user, course: Course) -> tuple[list[CheckoutItem], str]:
     return [item], course.title  # what the payment page, receipts and e-mails call it (no "Course: " prefix)
 
 
-def start_course_purchase(user, course: Course) -> CheckoutStart:
+def course_discount(user, course: Course, code: str):
+    """The discount a typed code gives on this course, or a DomainError: a code is for one course and one learner
+    (its metadata says which: a rewards course coupon is made that way)."""
+    discount = find_discount(code)
+    meta = discount.metadata
+    if meta.get("course_id") != str(course.pk):
+        raise DomainError(
+            "That discount code is for another course.",
+            code="invalid_discount",
+            fields={"promotion_code": ["Another course."]},
+        )
+    if meta.get("user_id") and meta.get("user_id") != str(user.pk):
+        raise DomainError(
+            "That discount code belongs to someone else.",
+            code="invalid_discount",
+            fields={"promotion_code": ["Not yours."]},
+        )
+    return discount
+
+
+def start_course_purchase(user, course: Course, *, promotion_code: str = "") -> CheckoutStart:
     items, description = purchase_items(user, course)
-    return start_checkout(user, PURPOSE, items, description=description, reference=reference_for(course))
+    discount = course_discount(user, course, promotion_code) if (promotion_code or "").strip() else None
+    return start_checkout(
+        user, PURPOSE, items, description=description, reference=reference_for(course), discount=discount
+    )
 
 
 # Billing's hooks ---------------------------------------------------------------------------

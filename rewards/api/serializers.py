@@ -91,8 +91,14 @@ class RedemptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Redemption
-        fields = ["id", "item", "price", "status", "detail", "message", "created_at"]
+        fields = ["id", "item", "price", "status", "detail", "coupon_code", "course", "message", "created_at"]
         read_only_fields = fields
+
+
+class RedeemRequestSerializer(serializers.Serializer):
+    course = serializers.IntegerField(
+        required=False, min_value=1, help_text="Course coupons: the paid course the code is for."
+    )
 
 
 class FollowRequestSerializer(serializers.Serializer):

@@ -29,6 +29,8 @@ REDEMPTION_EXAMPLE = OpenApiExample(
         "price": 50,
         "status": "granted",
         "detail": "Streak freeze added: you hold 1.",
+        "coupon_code": "",
+        "course": None,
         "message": "You redeemed “Streak freeze” for 50 tokens. Streak freeze added: you hold 1.",
         "created_at": "2026-12-06T10:00:00Z",
     },
@@ -238,9 +240,10 @@ class RedeemView(APIView):
         description=(
             "Spends the item's price and grants the perk in one transaction, or does nothing. Send an "
             "Idempotency-Key: a retry with it returns the first redemption. 201 when granted; 200 when the perk "
-            "could not be granted and the tokens were given back (`status: refunded`)."
+            "could not be granted and the tokens were given back (`status: refunded`). A course coupon needs "
+            "`course`: the paid course it is for; its `detail` gives the single-use code to enter at checkout."
         ),
-        request=None,
+        request=s.RedeemRequestSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             201: s.RedemptionSerializer,
@@ -249,6 +252,7 @@ class RedeemView(APIView):
         },
         examples=[
             REDEMPTION_EXAMPLE,
+            OpenApiExample("A course coupon", value={"course": 12}, request_only=True),
             OpenApiExample(
                 "Not enough tokens",
                 value={
@@ -266,7 +270,14 @@ class RedeemView(APIView):
     )
     @idempotent
     def post(self, request, pk):
-        outcome = shop.redeem(request.user, pk, key=request.headers.get("Idempotency-Key", ""))
+        body = s.RedeemRequestSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        outcome = shop.redeem(
+            request.user,
+            pk,
+            key=request.headers.get("Idempotency-Key", ""),
+            course_id=body.validated_data.get("course"),
+        )
         redemption = outcome.redemption
         redemption.message = outcome.message
         status = 201 if redemption.status == "granted" else 200

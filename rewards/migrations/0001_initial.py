@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(help_text="The learner's idempotency key.", max_length=200, unique=True)),
                 ('price', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('granted', 'Granted'), ('refunded', 'Refunded (not granted)')], default='granted', max_length=10)),
+                ('status', models.CharField(choices=[('pending', 'Being granted'), ('granted', 'Granted'), ('refunded', 'Refunded (not granted)')], default='granted', max_length=10)),
                 ('detail', models.CharField(blank=True, help_text='What was granted (entitlement, code).', max_length=300)),
                 ('coupon_code', models.CharField(blank=True, max_length=64)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

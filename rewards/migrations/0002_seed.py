@@ -18,6 +18,14 @@ ITEMS = [
     # code, name, kind, price, description, extra
     ("streak-freeze", "Streak freeze", "streak_freeze", 50, "Keeps your streak for one missed day. Hold up to two.", {}),
     ("pro-7-days", "7 days of Pro", "pro_days", 250, "The Pro library, certificates and the token boost for a week.", {"days": 7}),
+    (
+        "course-coupon-20",
+        "20% off a course",
+        "course_coupon",
+        200,
+        "A single-use code for 20% off one marketplace course of your choice, applied at checkout.",
+        {"percent_off": 20},
+    ),
     ("badge-scholar", "Scholar badge", "badge", 100, "A badge on your profile and beside your name.", {"badge_label": "Scholar", "per_learner_limit": 1}),
 ]
 

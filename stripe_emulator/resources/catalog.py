@@ -322,3 +322,104 @@ def list_coupons(request):
 def list_product_features(request):
     product = request.store.get("product", request.args[0])
     return paginate(request, [], f"/v1/products/{product['id']}/features")
+
+
+# -- promotion codes --------------------------------------------------------------------------
+_CODE = re.compile(r"^[A-Za-z0-9\-]{3,200}$")
+
+
+def promotion_code_usable(request, promo: dict) -> str | None:
+    """Why a promotion code cannot be applied now (None when it can): Stripe's wording."""
+    if not promo.get("active"):
+        return f"This promotion code is inactive: {promo['code']}."
+    if promo.get("expires_at") and request.em.now() >= promo["expires_at"]:
+        return f"This promotion code has expired: {promo['code']}."
+    if promo.get("max_redemptions") is not None and promo["times_redeemed"] >= promo["max_redemptions"]:
+        return f"This promotion code has reached its maximum number of redemptions: {promo['code']}."
+    coupon = request.store.maybe("coupon", (promo.get("promotion") or {}).get("coupon"))
+    if coupon is None or not coupon.get("valid"):
+        return f"The coupon of this promotion code is no longer valid: {promo['code']}."
+    return None
+
+
+def redeem_promotion_code(request, promo_id: str) -> None:
+    """A Checkout Session that used the code was paid: one more redemption (inactive at the maximum)."""
+    promo = request.store.maybe("promotion_code", promo_id)
+    if promo is None:
+        return
+    before = copy.deepcopy(promo)
+    promo["times_redeemed"] += 1
+    if promo.get("max_redemptions") is not None and promo["times_redeemed"] >= promo["max_redemptions"]:
+        promo["active"] = False
+    coupon = request.store.maybe("coupon", (promo.get("promotion") or {}).get("coupon"))
+    if coupon is not None:
+        coupon["times_redeemed"] = (coupon.get("times_redeemed") or 0) + 1
+        if coupon.get("max_redemptions") is not None and coupon["times_redeemed"] >= coupon["max_redemptions"]:
+            coupon["valid"] = False
+    request.em.emit("promotion_code.updated", promo, request.em.changed(before, promo))
+
+
+@route("POST", r"/v1/promotion_codes")
+def create_promotion_code(request):
+    params = request.params
+    promotion = params.get("promotion") if isinstance(params.get("promotion"), dict) else {}
+    coupon_id = promotion.get("coupon") or params.get("coupon")
+    if not coupon_id:
+        raise missing("promotion[coupon]")
+    if promotion and promotion.get("type", "coupon") != "coupon":
+        raise invalid("promotion[type]", "Invalid promotion type: must be coupon.")
+    coupon = request.store.get("coupon", coupon_id, "promotion[coupon]")
+    code = params.get("code") or request.store.new_id("", 8).upper()
+    if not _CODE.match(code):
+        raise invalid("code", "Invalid code: use letters, digits and dashes.")
+    if any(p["code"].lower() == code.lower() and p["active"] for p in request.store.all("promotion_code")):
+        raise InvalidRequest(
+            "An active promotion code with `code` already exists.", code="resource_already_exists", param="code"
+        )
+    promo = build(
+        "promotion_code",
+        id=request.store.new_id("promo_", 24),
+        active=True if params.get("active") is None else bool(get_bool(params, "active")),
+        code=code,
+        created=request.em.now(),
+        customer=empty_to_none(params.get("customer")),
+        expires_at=get_int(params, "expires_at"),
+        max_redemptions=get_int(params, "max_redemptions"),
+        times_redeemed=0,
+        promotion={"coupon": coupon["id"], "type": "coupon"},
+    )
+    apply_metadata(promo, params)
+    request.store.add(promo)
+    request.em.emit("promotion_code.created", promo)
+    return promo
+
+
+@route("GET", r"/v1/promotion_codes/(promo_\w+)")
+def retrieve_promotion_code(request):
+    return request.store.get("promotion_code", request.args[0])
+
+
+@route("POST", r"/v1/promotion_codes/(promo_\w+)")
+def update_promotion_code(request):
+    promo = request.store.get("promotion_code", request.args[0])
+    before = copy.deepcopy(promo)
+    if "active" in request.params:
+        promo["active"] = bool(get_bool(request.params, "active"))
+    apply_metadata(promo, request.params)
+    request.em.emit("promotion_code.updated", promo, request.em.changed(before, promo))
+    return promo
+
+
+@route("GET", r"/v1/promotion_codes")
+def list_promotion_codes(request):
+    params = request.params
+    objs = request.store.all("promotion_code")
+    if params.get("code"):
+        objs = [p for p in objs if p["code"].lower() == str(params["code"]).lower()]
+    if params.get("active") is not None:
+        wanted = bool(get_bool(params, "active"))
+        objs = [p for p in objs if p["active"] == wanted]
+    if params.get("coupon"):
+        objs = [p for p in objs if (p.get("promotion") or {}).get("coupon") == params["coupon"]]
+    objs = filter_range(objs, params, "created")
+    return paginate(request, objs, "/v1/promotion_codes")

@@ -20,6 +20,7 @@ from ..routing import (
 from ..shapes import address, build
 from ..store import random_token
 from . import catalog
+from .catalog import promotion_code_usable, redeem_promotion_code
 from .payment_methods import (
     attach_payment_method,
     charge_failure,
@@ -116,13 +117,14 @@ def create_session(request):
         )
     session_id = "cs_test_" + random_token(58)
     total = sum(i["amount_total"] for i in items) if items else None
+    discounts, discount_amount = _discounts(request, params, mode, total)
     customer = store.maybe("customer", customer_id)
     session = build(
         "checkout.session",
         id=session_id,
         after_expiration=None,
         amount_subtotal=total,
-        amount_total=total,
+        amount_total=total - discount_amount if total is not None else None,
         automatic_tax={"enabled": False, "liability": None, "status": None, "provider": None},
         billing_address_collection=params.get("billing_address_collection"),
         cancel_url=params.get("cancel_url"),
@@ -189,11 +191,11 @@ def create_session(request):
         status="open",
         submit_type=params.get("submit_type"),
         success_url=success_url,
-        total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        total_details={"amount_discount": discount_amount, "amount_shipping": 0, "amount_tax": 0},
         ui_mode="hosted",
         url=f"{request.base_url}/checkout/{session_id}",
         adaptive_pricing={"enabled": False},
-        discounts=[],
+        discounts=discounts,
         collected_information=None,
         permissions=None,
         wallet_options=None,
@@ -210,6 +212,41 @@ def create_session(request):
     apply_metadata(session, params)
     store.add(session)
     return session
+
+
+def _discounts(request, params, mode, total) -> tuple[list, int]:
+    """`discounts[0][promotion_code]` (or `[coupon]`) in payment mode: the coupon's percent or amount off the
+    total, rounded to the nearest minor unit as Stripe does. At most one discount per session."""
+    raw = params.get("discounts")
+    if not raw:
+        return [], 0
+    entries = list(raw.values()) if isinstance(raw, dict) else list(raw)
+    if len(entries) > 1:
+        raise invalid("discounts", "You may only specify one discount per Checkout Session.")
+    if mode != "payment" or total is None:
+        raise invalid("discounts", "Discounts are supported in `payment` mode only in this emulator.")
+    if params.get("allow_promotion_codes"):
+        raise invalid("discounts", "You may only specify one of these parameters: allow_promotion_codes, discounts.")
+    entry = entries[0] if isinstance(entries[0], dict) else {}
+    promo = None
+    if entry.get("promotion_code"):
+        promo = request.store.get("promotion_code", entry["promotion_code"], "discounts[0][promotion_code]")
+        problem = promotion_code_usable(request, promo)
+        if problem:
+            raise invalid("discounts[0][promotion_code]", problem)
+        coupon = request.store.get("coupon", promo["promotion"]["coupon"])
+    elif entry.get("coupon"):
+        coupon = request.store.get("coupon", entry["coupon"], "discounts[0][coupon]")
+        if not coupon.get("valid"):
+            raise invalid("discounts[0][coupon]", f"This coupon is no longer valid: {coupon['id']}.")
+    else:
+        raise missing("discounts[0][promotion_code]")
+    if coupon.get("percent_off") is not None:
+        amount = int(total * float(coupon["percent_off"]) / 100 + 0.5)
+    else:
+        amount = int(coupon.get("amount_off") or 0)
+    amount = min(amount, total)
+    return [{"coupon": None if promo else coupon["id"], "promotion_code": promo["id"] if promo else None}], amount
 
 
 def _check_expiry(request, session):
@@ -292,6 +329,11 @@ def pay_session(request, session: dict, form: dict) -> str | None:
     _check_expiry(request, session)
     if session["status"] != "open":
         return "This Checkout Session is no longer available."
+    for discount in session.get("discounts") or []:
+        promo = request.store.maybe("promotion_code", discount.get("promotion_code"))
+        problem = promotion_code_usable(request, promo) if promo else None
+        if problem:
+            return problem
     email = (form.get("email") or "").strip() or (session.get("customer_details") or {}).get("email")
     name = (form.get("name") or "").strip() or None
     if not email:
@@ -327,6 +369,9 @@ def pay_session(request, session: dict, form: dict) -> str | None:
         return error
     paid = "no_payment_required" if session["mode"] == "setup" else "paid"
     session.update(status="complete", payment_status=paid, customer_details=details, url=None)
+    for discount in session.get("discounts") or []:
+        if discount.get("promotion_code"):
+            redeem_promotion_code(request, discount["promotion_code"])
     session["collected_information"] = {"business_name": None, "individual_name": None, "shipping_details": None}
     em.emit("checkout.session.completed", session, em.changed(before, session))
     return None

@@ -20,6 +20,7 @@ RESOURCES = [
     "charge",
     "checkout.session",
     "coupon",
+    "promotion_code",
     "customer",
     "deleted_customer",
     "deleted_product",
