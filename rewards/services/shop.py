@@ -200,7 +200,7 @@ def _finish_coupon(redemption: Redemption, *, created: bool = False) -> Outcome:
         refunded = refund_redemption(redemption, reason=f"The discount code could not be created: {exc.message}")
         return Outcome(refunded, _message(refunded), created)
     with transaction.atomic():
-        locked = Redemption.objects.select_for_update().select_related("item", "course").get(pk=redemption.pk)
+        locked = Redemption.objects.select_for_update(of=("self",)).select_related("item", "course").get(pk=redemption.pk)
         if locked.status == Redemption.Status.PENDING:
             locked.status = Redemption.Status.GRANTED
             locked.coupon_code = discount.code
@@ -216,7 +216,7 @@ def refund_redemption(redemption: Redemption, *, reason: str) -> Redemption:
     with transaction.atomic():
         user = redemption.user
         balance = ledger.lock_balance(user)
-        redemption = Redemption.objects.select_for_update().select_related("item").get(pk=redemption.pk)
+        redemption = Redemption.objects.select_for_update(of=("self",)).select_related("item").get(pk=redemption.pk)
         if redemption.status == Redemption.Status.GRANTED and redemption.coupon_code:
             return redemption  # a coupon that exists in Stripe is never taken back here
         spend = TokenEntry.objects.get(redemption=redemption, kind=TokenEntry.Kind.SPENT)

@@ -131,7 +131,7 @@ def send_at_risk_reminders(now: datetime | None = None) -> int:
     sent = 0
     for streak, today in list(at_risk_users(now)):
         with transaction.atomic():
-            locked = Streak.objects.select_for_update().select_related("user").get(pk=streak.pk)
+            locked = Streak.objects.select_for_update(of=("self",)).select_related("user").get(pk=streak.pk)
             if locked.reminded_on == today or (locked.last_day and locked.last_day >= today):
                 continue
             locked.reminded_on = today
