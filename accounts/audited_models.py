@@ -53,5 +53,10 @@ AUDITED_MODELS: tuple[dict, ...] = (
     {"model": "subscriptions.TierFeature"},
     {"model": "marketplace.Category"},
     {"model": "licensing.SigningKey", "exclude_fields": ["private_key"]},
+    # rewards: the rules and the shop staff edit (the ledger keeps its own record: entries name who corrected)
+    {"model": "rewards.EarningRule", "exclude_fields": ["updated_at"]},
+    {"model": "rewards.TokenBoost", "exclude_fields": ["updated_at"]},
+    {"model": "rewards.Program", "exclude_fields": ["updated_at"]},
+    {"model": "rewards.ShopItem"},
     {"model": "sites.Site"},
 )

@@ -200,7 +200,9 @@ def _finish_coupon(redemption: Redemption, *, created: bool = False) -> Outcome:
         refunded = refund_redemption(redemption, reason=f"The discount code could not be created: {exc.message}")
         return Outcome(refunded, _message(refunded), created)
     with transaction.atomic():
-        locked = Redemption.objects.select_for_update(of=("self",)).select_related("item", "course").get(pk=redemption.pk)
+        locked = (
+            Redemption.objects.select_for_update(of=("self",)).select_related("item", "course").get(pk=redemption.pk)
+        )
         if locked.status == Redemption.Status.PENDING:
             locked.status = Redemption.Status.GRANTED
             locked.coupon_code = discount.code

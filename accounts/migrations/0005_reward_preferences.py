@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_staff_permissions'),
+        ('accounts', '0004_audit_trail_append_only'),
     ]
 
     operations = [
