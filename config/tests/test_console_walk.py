@@ -184,6 +184,16 @@ def busy_site(emulator, settings):
     lesson = sold.modules.first().lessons.first()
     learning.complete_lesson(learner, lesson)
     reviews.submit_review(learner, sold, 5, "Clear and well paced.")
+    # Rewards: the lesson's tokens, streak and league seat (the award task, run here as after the commit), a
+    # correction posted by staff and a badge bought with tokens.
+    from rewards.models import ShopItem
+    from rewards.services import earning as rewards_earning
+    from rewards.services import shop as rewards_shop
+    from rewards.services import workflows as rewards_workflows
+
+    rewards_workflows.on_lesson_completed(learner.pk, sold.pk, lesson.pk)
+    rewards_earning.correct(learner, amount=200, reason="Walk", by=SuperUserFactory(), key="walk-correction")
+    rewards_shop.redeem(learner, ShopItem.objects.get(code="badge-scholar").pk, key="walk-badge")
     licensing_demo.seed_demo()
     organisations.add_domain(Organisation.objects.get(), "acme-walk.test")
 
