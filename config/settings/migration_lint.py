@@ -3,7 +3,7 @@ plus the linter's app. CI runs it against PostgreSQL, the production engine (doc
 
 It flags migrations the previous release's code cannot run beside during a rolling deploy (dropped or
 renamed columns, NOT NULL columns without a database default, ...). A flagged migration is fixed before it
-lands; the ones below were on main before the linter ran (a migration on main is never rewritten), each
+lands; the ones below were on main before that was noticed (a migration on main is never rewritten), each
 reviewed with its reason.
 """
 
@@ -21,6 +21,13 @@ REVIEWED_MIGRATIONS = {
     ("marketplace", "0006_remove_earningsentry_available_at"): (
         "Drops EarningsEntry.available_at. It landed before the first production release, so no older code "
         "reads the column; from now on a column is dropped one release after the code stopped using it."
+    ),
+    ("billing", "0003_money_hardening"): (
+        "Adds Payment.amount_mismatch (NOT NULL, indexed), the unique open_checkout_key and the one-payment-per-"
+        "invoice unique constraint. It landed (by mistake without the linter) before the first production "
+        "release, so no older code runs beside it. On a live payments table the same change would be: columns "
+        "with a database default (db_default) or nullable, the unique indexes built with "
+        "AddIndexConcurrently in a non-atomic migration, then the constraint attached to that index."
     ),
 }
 
