@@ -168,6 +168,9 @@ class StripeEvent(models.Model):
     stripe_created = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # When the re-drive beat job processes it again if it has not succeeded by then (a failure's backoff, or a
+    # worker lost mid-processing); cleared once processed or given up (after REDRIVE_FOR, with an alert).
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-received_at"]

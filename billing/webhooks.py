@@ -8,6 +8,8 @@ event's snapshot, so order does not matter.
 """
 
 import logging
+import random
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +20,21 @@ from . import connect, registry, services
 from .models import StripeEvent
 
 logger = logging.getLogger(__name__)
+
+
+# Failed events are processed again with backoff for as long as Stripe itself retries a delivery, then
+# given up with an alert (logged at ERROR, counted); one left "processing" by a lost worker, or recorded
+# but never queued, is picked up after STUCK_AFTER (longer than any handler may run).
+REDRIVE_FOR = timedelta(days=3)
+STUCK_AFTER = timedelta(minutes=10)
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes, at most 6 hours, with ±10 % jitter so a recovered Stripe is not hit all at once."""
+    delay = min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    return delay * random.uniform(0.9, 1.1)
 
 
 # Stripe's events are a few KiB; anything near this is not one of them. Checked before the body is read.
@@ -87,6 +104,7 @@ def record_event(payload: dict, *, trigger_id: int | None = None) -> StripeEvent
                     "payload": payload,
                     "trigger_id": trigger_id,
                     "stripe_created": services.stripe_timestamp(payload.get("created")),
+                    "next_attempt_at": timezone.now() + STUCK_AFTER,
                 },
             )
     except IntegrityError:
@@ -168,7 +186,8 @@ def process_event(event_pk: int) -> StripeEvent:
             return event
         event.status = StripeEvent.Status.PROCESSING
         event.attempts += 1
-        event.save(update_fields=["status", "attempts"])
+        event.next_attempt_at = timezone.now() + STUCK_AFTER  # re-driven if this worker is lost
+        event.save(update_fields=["status", "attempts", "next_attempt_at"])
     handlers = []
     if event.type in BILLING_HANDLERS:
         handlers.append(BILLING_HANDLERS[event.type])
@@ -177,13 +196,28 @@ def process_event(event_pk: int) -> StripeEvent:
         for handler in handlers:
             handler(event.payload)
     except Exception as exc:
+        now = timezone.now()
+        give_up = event.received_at < now - REDRIVE_FOR
         StripeEvent.objects.filter(pk=event.pk).update(
-            status=StripeEvent.Status.FAILED, last_error=f"{exc.__class__.__name__}: {exc}"[:4000]
+            status=StripeEvent.Status.FAILED,
+            last_error=f"{exc.__class__.__name__}: {exc}"[:4000],
+            next_attempt_at=None if give_up else now + backoff(event.attempts),
         )
         metrics.webhook_processed(event.type, StripeEvent.Status.FAILED)
+        if give_up:
+            logger.error(
+                "Stripe event %s (%s) still fails after %s and %d attempts; no more automatic retries: %s",
+                event.event_id,
+                event.type,
+                REDRIVE_FOR,
+                event.attempts,
+                exc,
+            )
         raise
     outcome = StripeEvent.Status.SUCCEEDED if handlers else StripeEvent.Status.IGNORED
-    StripeEvent.objects.filter(pk=event.pk).update(status=outcome, last_error="", processed_at=timezone.now())
+    StripeEvent.objects.filter(pk=event.pk).update(
+        status=outcome, last_error="", processed_at=timezone.now(), next_attempt_at=None
+    )
     metrics.webhook_processed(event.type, outcome)
     _mirror(event)
     event.refresh_from_db()
@@ -205,6 +239,19 @@ def _mirror(event: StripeEvent) -> None:
     except Exception as exc:  # noqa: BLE001 - mirroring never blocks processing
         logger.info("dj-stripe could not mirror %s: %s", event.event_id, exc)
         StripeEvent.objects.filter(pk=event.pk).update(mirror_error=f"{exc.__class__.__name__}: {exc}"[:4000])
+
+
+def due_for_redrive(now=None) -> list[int]:
+    """Events to process again now: failed ones whose backoff is over, ones stuck processing or never queued."""
+    now = now or timezone.now()
+    return list(
+        StripeEvent.objects.filter(
+            status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.PROCESSING, StripeEvent.Status.PENDING],
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
+    )
 
 
 def replay_event(event: StripeEvent) -> StripeEvent:

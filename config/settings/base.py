@@ -198,6 +198,8 @@ CELERY_TIMEZONE = "UTC"
 PAYOUT_MINIMUM_CENTS = env.int("PAYOUT_MINIMUM_CENTS", default=1000)
 CELERY_BEAT_SCHEDULE: dict = {
     "reconcile-payments": {"task": "billing.tasks.reconcile_recent_payments", "schedule": 15 * 60},
+    # Failed webhook events with their backoff over, and ones a lost worker left processing (billing.webhooks).
+    "redrive-stripe-events": {"task": "billing.tasks.redrive_stripe_events", "schedule": 60},
     "release-matured-earnings": {"task": "marketplace.tasks.release_matured_earnings", "schedule": 60 * 60},
     "pay-out-instructors": {"task": "marketplace.tasks.pay_out_instructors", "schedule": 24 * 60 * 60},
     "suspend-unpaid-licences": {"task": "licensing.tasks.suspend_unpaid_licences", "schedule": 60 * 60},
