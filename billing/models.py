@@ -170,11 +170,19 @@ class StripeEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     # When the re-drive beat job processes it again if it has not succeeded by then (a failure's backoff, or a
     # worker lost mid-processing); cleared once processed or given up (after REDRIVE_FOR, with an alert).
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         verbose_name = "Stripe event"
+        # Only the few events waiting for a re-drive (built concurrently: migration 0005).
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="billing_event_next_attempt",
+                condition=models.Q(next_attempt_at__isnull=False),
+            )
+        ]
         permissions = [("replay_stripeevent", "Can replay Stripe events")]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="stripeevent",
             name="next_attempt_at",
-            field=models.DateTimeField(blank=True, db_index=True, null=True),
+            field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(schedule_unfinished_events, migrations.RunPython.noop),
     ]
