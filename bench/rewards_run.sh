@@ -29,8 +29,8 @@ case $DATABASE_URL in postgres*|pgsql*) ;; *) echo "DATABASE_URL must point at P
 
 # Production settings, with safe local values for what prod.py requires. Fresh random secrets each run;
 # the Stripe keys are test-mode placeholders (no page in the benchmark talks to Stripe).
-# bench.settings is config.settings.prod plus the reference endpoint of bench/urls.py.
-export DJANGO_SETTINGS_MODULE=bench.settings
+
+export DJANGO_SETTINGS_MODULE=config.settings.prod
 SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
 ALTCHA_HMAC_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
 export SECRET_KEY ALTCHA_HMAC_KEY
