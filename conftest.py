@@ -30,6 +30,7 @@ REFERENCE_DATA = [
     ("subscriptions.migrations.0002_seed_tiers_and_features", "seed"),  # Free, Pro, Enterprise and features
     ("marketplace.migrations.0005_earnings", "seed_share_rules"),  # the default revenue share
     ("rewards.migrations.0002_seed", "seed"),  # earning rules, tier boosts, the programme, shop items
+    ("support.migrations.0002_seed_sla_policies", "seed"),  # the default SLA policies and calendar
 ]
 
 

@@ -257,6 +257,20 @@ ACTS: dict[str, Act] = {
         admin_actions=("licensing.signingkey.retire",),
         console_pages=("licensing_signingkey_rotate",),
     ),
+    # support ----------------------------------------------------------------------------------
+    "support.work_tickets": Act(
+        "support.work_ticket",
+        _groups(SUPPORT),
+        "Work the ticket queue: reply to customers, add internal notes, set the status, assign and reassign.",
+        admin_actions=("support.ticket.assign_to_me", "support.ticket.reassign", "support.ticket.set_status"),
+        console_pages=("support_ticket_reply",),
+    ),
+    "support.sla_attainment": Act(
+        "support.view_ticket",
+        _groups(SUPPORT),
+        "See SLA attainment per week and per priority.",
+        console_pages=("support_ticket_attainment",),
+    ),
 }
 
 
@@ -340,6 +354,10 @@ MODELS: dict[str, ModelAccess] = {
     "rewards.leagueweek": ModelAccess(view=_groups(REWARDS), change=_groups(REWARDS)),
     "rewards.leaguegroup": ModelAccess(view=_groups(REWARDS)),
     "rewards.leaguemember": ModelAccess(view=_groups(REWARDS)),
+    # Tickets change only through the acts above; SLA policies and calendars are Support's data.
+    "support.ticket": ModelAccess(view=_groups(SUPPORT)),
+    "support.slapolicy": ModelAccess(view=_groups(SUPPORT), change=_groups(SUPPORT)),
+    "support.businesscalendar": ModelAccess(view=_groups(SUPPORT), change=_groups(SUPPORT)),
 }
 
 

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("marketplace.api.urls")),
     path("", include("licensing.api.urls")),
     path("", include("rewards.api.urls")),
+    path("", include("support.api.urls")),
 ]
 
 
@@ -45,6 +46,7 @@ urlpatterns = [
     path("", include("marketplace.urls")),
     path("", include("licensing.urls")),
     path("", include("rewards.urls")),
+    path("", include("support.urls")),
     path("stripe/webhook/<uuid:endpoint_uuid>/", billing_views.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -3,8 +3,10 @@
 What it offers:
     ``seats_in_use_total()`` — seats bought and in use over live licences, and how many licences (one
     aggregate query: cheap enough for a metrics scrape).
+    ``supported_organisation(user)`` — the organisation with an active licence a person asks support as, or
+    None; ``admin_organisation_ids(user)`` — the organisations a person administers.
 """
 
-from .selectors import seats_in_use_total
+from .selectors import admin_organisation_ids, seats_in_use_total, supported_organisation
 
-__all__ = ["seats_in_use_total"]
+__all__ = ["admin_organisation_ids", "seats_in_use_total", "supported_organisation"]

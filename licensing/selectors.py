@@ -139,3 +139,22 @@ def licences_due_for_suspension(grace_days: int, now=None) -> QuerySet[Licence]:
         paid_at__isnull=True,
         invoice_due_at__lt=now - timedelta(days=grace_days),
     )
+
+
+# For support (support/ reads these through licensing.interface) ------------------------------------
+
+
+def supported_organisation(user) -> Organisation | None:
+    """The organisation a person asks support as: the first one they belong to with an active licence."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    live = Licence.objects.filter(status=Licence.Status.ACTIVE).values("organisation_id")
+    found = memberships_of(user).filter(organisation_id__in=live).first()
+    return found.organisation if found else None
+
+
+def admin_organisation_ids(user) -> list[int]:
+    """The organisations this person administers (owners and admins)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Membership.objects.filter(user=user, role__in=ADMIN_ROLES).values_list("organisation_id", flat=True))

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "operations",
     "licensing",
     "rewards",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=0, day_of_week=1),
     },
     "rewards-streaks": {"task": "rewards.tasks.streaks_hourly", "schedule": crontab(minute=5)},
+    # SLA warnings at 75% and breaches at 100% of each target, once each (support.services.check_slas).
+    "check-support-slas": {"task": "support.tasks.check_slas", "schedule": 5 * 60},
     # Proves beat -> broker -> worker alive (lyceum_celery_heartbeat_timestamp_seconds, launch_check).
     "celery-heartbeat": {"task": "operations.tasks.heartbeat", "schedule": 60},
 }
@@ -319,6 +322,8 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lyceum <hello@lyceum.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the contact form (people without priority support) is delivered.
+SUPPORT_CONTACT_EMAIL = env("SUPPORT_CONTACT_EMAIL", default="support@lyceum.test")
 
 
 def _api_rate(value: str) -> str | None:
