@@ -387,6 +387,8 @@ SPECTACULAR_SETTINGS = {
         "RefundRequestStatusEnum": "marketplace.models.RefundRequest.Status",
         "RefundOutcomeEnum": "marketplace.api.studio.REFUND_OUTCOMES",
         "IntervalEnum": "subscriptions.models.Interval",
+        "TicketStatusEnum": "support.models.Ticket.Status",
+        "TicketUpdateStatusEnum": "support.api.serializers.CUSTOMER_STATUS_CHOICES",
     },
 }
 

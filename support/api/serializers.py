@@ -50,9 +50,13 @@ class TicketCreateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
 
 
+# What a customer may set: mark solved, or reopen (named in the schema as TicketUpdateStatusEnum).
+CUSTOMER_STATUS_CHOICES = [("solved", "Solved"), ("open", "Open")]
+
+
 class TicketUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=[("solved", "Solved"), ("open", "Open")], required=False, help_text="Mark solved, or reopen."
+        choices=CUSTOMER_STATUS_CHOICES, required=False, help_text="Mark solved, or reopen."
     )
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
     rating_comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
