@@ -61,6 +61,10 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(max_length=255, required=False, label="Reason (kept in the licence's history)")
 
 
+class CancelRenewalForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Why are you cancelling?")
+
+
 class SeatChangeForm(forms.Form):
     seats = forms.IntegerField(min_value=1, max_value=MAX_SEATS, label="Seats")
     proration_date = forms.IntegerField(required=False, widget=forms.HiddenInput)

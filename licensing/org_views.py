@@ -14,9 +14,18 @@ from billing.interface import format_money
 from config.errors import DomainError
 
 from . import selectors
-from .forms import CsvImportForm, DomainForm, InviteForm, OrgAPIKeyForm, RevokeForm, RoleForm, SeatChangeForm
+from .forms import (
+    CancelRenewalForm,
+    CsvImportForm,
+    DomainForm,
+    InviteForm,
+    OrgAPIKeyForm,
+    RevokeForm,
+    RoleForm,
+    SeatChangeForm,
+)
 from .models import Licence
-from .services import api_keys, licences, organisations, payments, seats
+from .services import api_keys, licences, organisations, payments, renewals, seats
 
 
 def org_page(*, admin: bool):
@@ -229,8 +238,28 @@ def billing(request, membership, licence):
             seat_form=SeatChangeForm(initial={"seats": licence.seats} if licence else None),
             term_amount=format_money(licence.unit_amount * licence.seats, licence.currency) if licence else "",
             events=licence.events.select_related("actor")[:20] if licence else [],
+            renewal=renewals.preview(licence) if licence and licence.ends_at else None,
+            cancel_form=CancelRenewalForm(),
         ),
     )
+
+
+@org_page(admin=True)
+@require_POST
+def cancel_renewal(request, membership, licence):
+    """Cancel at the term's end (with the reason), or take that back."""
+    licence = _licence_or_404(licence)
+    if request.POST.get("resume"):
+        _done(request, lambda: renewals.resume(licence, by=request.user), "The licence will renew.")
+    else:
+        form = CancelRenewalForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        _done(
+            request,
+            lambda: renewals.cancel_at_term_end(licence, by=request.user, reason=reason),
+            "The licence will end at the end of its term; members keep access until then.",
+        )
+    return redirect("licensing:org_billing", membership.organisation.slug)
 
 
 @org_page(admin=True)

@@ -43,3 +43,10 @@ def expire_licences_and_quotes() -> str:
     from .services import licences, quotes
 
     return f"{licences.expire_ended()} licences ended, {quotes.expire_quotes()} quotes expired"
+
+
+@shared_task
+def send_renewal_notices() -> str:
+    from .services import renewals
+
+    return f"{renewals.send_renewal_notices()} renewal notice(s) sent"

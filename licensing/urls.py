@@ -26,6 +26,7 @@ urlpatterns = [
     path("orgs/<slug:slug>/billing/", org_views.billing, name="org_billing"),
     path("orgs/<slug:slug>/billing/pay/", org_views.pay, name="org_pay"),
     path("orgs/<slug:slug>/billing/seats/", org_views.seat_change, name="org_seat_change"),
+    path("orgs/<slug:slug>/billing/renewal/", org_views.cancel_renewal, name="org_cancel_renewal"),
     path("orgs/<slug:slug>/integrations/", org_views.integrations, name="org_integrations"),
     path("orgs/<slug:slug>/integrations/keys/", org_views.create_api_key, name="org_create_api_key"),
     path(

@@ -211,6 +211,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=0, day_of_week=1),
     },
     "rewards-streaks": {"task": "rewards.tasks.streaks_hourly", "schedule": crontab(minute=5)},
+    # Renewal notices 60, 30 and 7 days before a licence's term ends, once each (licensing.services.renewals).
+    "send-renewal-notices": {"task": "licensing.tasks.send_renewal_notices", "schedule": 6 * 60 * 60},
     # SLA warnings at 75% and breaches at 100% of each target, once each (support.services.check_slas).
     "check-support-slas": {"task": "support.tasks.check_slas", "schedule": 5 * 60},
     # Proves beat -> broker -> worker alive (lyceum_celery_heartbeat_timestamp_seconds, launch_check).

@@ -6,7 +6,7 @@ times its seats, one signing key signs at a time).
 """
 
 from .keys import Activation, LicenceKey, OrganisationAPIKey, SigningKey
-from .licences import Licence, LicenceEvent, Seat
+from .licences import Licence, LicenceEvent, RenewalNotice, Seat
 from .organisations import Membership, Organisation, OrganisationDomain
 from .quotes import PaymentMethod, Quote, QuoteVersion
 
@@ -22,6 +22,7 @@ __all__ = [
     "PaymentMethod",
     "Quote",
     "QuoteVersion",
+    "RenewalNotice",
     "Seat",
     "SigningKey",
 ]

@@ -41,6 +41,8 @@ class Licence(models.Model):
     seats_next_term = models.PositiveIntegerField(
         null=True, blank=True, help_text="A seat reduction that takes effect at the renewal."
     )
+    cancel_at_term_end = models.BooleanField(default=False, help_text="The licence ends at its term's end.")
+    cancellation_reason = models.CharField(max_length=500, blank=True)
     currency = models.CharField(max_length=3)
     unit_amount = models.PositiveBigIntegerField(help_text="Per seat for one term, in minor units.")
     term_months = models.PositiveSmallIntegerField()
@@ -114,6 +116,26 @@ class Licence(models.Model):
     def is_live(self) -> bool:
         """Members have access: active (suspension and the end cut it)."""
         return self.status == self.Status.ACTIVE
+
+
+class RenewalNotice(models.Model):
+    """One renewal notice (60, 30 or 7 days before a term ends), sent once per term: the row is the proof."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="renewal_notices")
+    term_number = models.PositiveSmallIntegerField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["licence", "term_number", "-days_before"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licence", "term_number", "days_before"], name="licensing_one_renewal_notice_each"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence}: {self.days_before}-day notice, term {self.term_number}"
 
 
 class LicenceEvent(models.Model):

@@ -38,6 +38,8 @@ SUBJECTS = {
     "licence_suspended": "Your Lyceum Enterprise licence is suspended",
     "invitation": "{organisation} invited you to Lyceum Enterprise",
     "seat_revoked": "Your Lyceum Enterprise seat at {organisation} has ended",
+    "renewal_notice": "Your Lyceum Enterprise licence renews in {days} days",
+    "licence_ended": "{organisation}'s Lyceum Enterprise licence has ended",
 }
 
 

@@ -18,7 +18,7 @@ from billing.interface import (
 from .. import selectors
 from ..models import Licence, PaymentMethod
 from ..models.quotes import MAX_SEATS
-from . import keys, payments, seats
+from . import keys, payments, renewals, seats
 from ._common import ConflictError, LicensingError, logger, record, send_email
 
 SUSPENSION_GRACE_DAYS = 14
@@ -153,6 +153,7 @@ def expire_ended(now: datetime | None = None) -> int:
             locked.save(update_fields=["status", "ended_at", "updated_at"])
             record(locked, "expired", reason="The term ended without a renewal.")
             seats.sync_entitlements(locked, reason="Licence expired")
+            renewals.tell_members_ended(locked)
             ended += 1
     return ended
 

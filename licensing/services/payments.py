@@ -32,7 +32,7 @@ from billing.interface import (
 )
 
 from ..models import Licence, Organisation, PaymentMethod, QuoteVersion
-from . import keys, seats
+from . import keys, renewals, seats
 from ._common import ConflictError, logger, record, send_email
 
 PURPOSE = "licence"
@@ -292,6 +292,8 @@ def _apply(licence: Licence, state: StripeState) -> None:
         record(licence, f"status_{licence.status}", reason=f"Stripe: subscription {state.status}")
     if licence.status != before or term_before != (licence.term_started_at, licence.ends_at, licence.seats):
         seats.sync_entitlements(licence, reason=f"Licence {licence.get_status_display().lower()}")
+    if licence.status != before and licence.status in Licence.ENDED_STATUSES:
+        renewals.tell_members_ended(licence)
         if licence.status == Licence.Status.ACTIVE:
             keys.issue_licence_key(licence, reason="activated" if licence.status != before else "terms changed")
     org = licence.organisation
