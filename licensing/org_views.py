@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -25,7 +25,7 @@ from .forms import (
     SeatChangeForm,
 )
 from .models import Licence
-from .services import api_keys, licences, organisations, payments, renewals, seats
+from .services import api_keys, licences, organisations, payments, renewals, seats, usage
 
 
 def org_page(*, admin: bool):
@@ -347,3 +347,21 @@ def create_api_key(request, membership, licence):
 def revoke_api_key(request, membership, licence, key_id):
     _done(request, lambda: api_keys.revoke_key(membership.organisation, key_id, by=request.user), "API key revoked.")
     return redirect("licensing:org_integrations", membership.organisation.slug)
+
+
+@org_page(admin=True)
+def usage_page(request, membership, licence):
+    figures = usage.usage(membership.organisation)
+    peak = max([calls for _, calls in figures.api_calls] + [figures.api_calls_limit or 0, 1])
+    bars = [{"month": month, "calls": calls, "pct": round(100 * calls / peak)} for month, calls in figures.api_calls]
+    return render(
+        request, "licensing/org_usage.html", _context(membership, licence, "usage", figures=figures, bars=bars)
+    )
+
+
+@org_page(admin=True)
+def usage_csv(request, membership, licence):
+    org = membership.organisation
+    response = HttpResponse(usage.usage_csv(org), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{org.slug}-usage.csv"'
+    return response

@@ -50,3 +50,10 @@ def send_renewal_notices() -> str:
     from .services import renewals
 
     return f"{renewals.send_renewal_notices()} renewal notice(s) sent"
+
+
+@shared_task
+def check_usage_limits() -> str:
+    from .services import usage
+
+    return f"{usage.check_limits()} limit notice(s) sent"

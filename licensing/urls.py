@@ -28,6 +28,8 @@ urlpatterns = [
     path("orgs/<slug:slug>/billing/seats/", org_views.seat_change, name="org_seat_change"),
     path("orgs/<slug:slug>/billing/renewal/", org_views.cancel_renewal, name="org_cancel_renewal"),
     path("orgs/<slug:slug>/integrations/", org_views.integrations, name="org_integrations"),
+    path("orgs/<slug:slug>/usage/", org_views.usage_page, name="org_usage"),
+    path("orgs/<slug:slug>/usage.csv", org_views.usage_csv, name="org_usage_csv"),
     path("orgs/<slug:slug>/integrations/keys/", org_views.create_api_key, name="org_create_api_key"),
     path(
         "orgs/<slug:slug>/integrations/keys/<int:key_id>/revoke/", org_views.revoke_api_key, name="org_revoke_api_key"

@@ -213,6 +213,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "rewards-streaks": {"task": "rewards.tasks.streaks_hourly", "schedule": crontab(minute=5)},
     # Renewal notices 60, 30 and 7 days before a licence's term ends, once each (licensing.services.renewals).
     "send-renewal-notices": {"task": "licensing.tasks.send_renewal_notices", "schedule": 6 * 60 * 60},
+    # Notices at 80% and 100% of the seats and of the monthly API calls, once each (licensing.services.usage).
+    "check-usage-limits": {"task": "licensing.tasks.check_usage_limits", "schedule": 60 * 60},
     # SLA warnings at 75% and breaches at 100% of each target, once each (support.services.check_slas).
     "check-support-slas": {"task": "support.tasks.check_slas", "schedule": 5 * 60},
     # Proves beat -> broker -> worker alive (lyceum_celery_heartbeat_timestamp_seconds, launch_check).

@@ -9,12 +9,15 @@ from .keys import Activation, LicenceKey, OrganisationAPIKey, SigningKey
 from .licences import Licence, LicenceEvent, RenewalNotice, Seat
 from .organisations import Membership, Organisation, OrganisationDomain
 from .quotes import PaymentMethod, Quote, QuoteVersion
+from .usage import ApiUsage, LimitNotice
 
 __all__ = [
     "Activation",
+    "ApiUsage",
     "Licence",
     "LicenceEvent",
     "LicenceKey",
+    "LimitNotice",
     "Membership",
     "Organisation",
     "OrganisationAPIKey",

@@ -41,6 +41,9 @@ class Licence(models.Model):
     seats_next_term = models.PositiveIntegerField(
         null=True, blank=True, help_text="A seat reduction that takes effect at the renewal."
     )
+    api_calls_per_month = models.PositiveIntegerField(
+        null=True, blank=True, help_text="A hard limit on the organisation's API calls per month; empty: none."
+    )
     cancel_at_term_end = models.BooleanField(default=False, help_text="The licence ends at its term's end.")
     cancellation_reason = models.CharField(max_length=500, blank=True)
     currency = models.CharField(max_length=3)

@@ -40,6 +40,7 @@ SUBJECTS = {
     "seat_revoked": "Your Lyceum Enterprise seat at {organisation} has ended",
     "renewal_notice": "Your Lyceum Enterprise licence renews in {days} days",
     "licence_ended": "{organisation}'s Lyceum Enterprise licence has ended",
+    "limit_notice": "{organisation} has used {threshold}% of its {what}",
 }
 
 
