@@ -137,7 +137,8 @@ def _hours(policy: SLAPolicy | None):
 
 def _locked(ticket_id: int) -> Ticket:
     try:
-        return Ticket.objects.select_for_update().select_related("policy__calendar").get(pk=ticket_id)
+        # Lock the ticket row only: its policy is optional (an outer join PostgreSQL cannot lock).
+        return Ticket.objects.select_for_update(of=("self",)).select_related("policy__calendar").get(pk=ticket_id)
     except Ticket.DoesNotExist as exc:
         raise NotFoundError("No such ticket.") from exc
 
