@@ -20,6 +20,8 @@ AUDITED_MODELS: tuple[dict, ...] = (
     {"model": "licensing.Licence"},
     {"model": "licensing.OrganisationDomain"},
     {"model": "licensing.OrganisationAPIKey", "exclude_fields": ["digest", "last_used_at"]},
+    # Support's decisions on a ticket (the conversation itself is the ticket's own record).
+    {"model": "support.Ticket", "include_fields": ["status", "priority", "assignee"]},
     # money -----------------------------------------------------------------------------------
     {"model": "billing.Payment", "exclude_fields": ["checkout_url", "updated_at"]},
     {"model": "billing.Refund", "exclude_fields": ["updated_at"]},
@@ -59,4 +61,8 @@ AUDITED_MODELS: tuple[dict, ...] = (
     {"model": "rewards.Program", "exclude_fields": ["updated_at"]},
     {"model": "rewards.ShopItem"},
     {"model": "sites.Site"},
+    {"model": "support.SLAPolicy"},
+    {"model": "support.SLATarget"},
+    {"model": "support.BusinessCalendar"},
+    {"model": "support.Holiday"},
 )

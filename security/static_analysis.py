@@ -18,6 +18,7 @@ TARGETS = (
     "subscriptions",
     "marketplace",
     "licensing",
+    "support",
     "operations",
     "config",
     "security",
