@@ -1,7 +1,7 @@
 """Support with an SLA in the browser, on a desktop and on a 375 px phone: a member of an organisation with
 a licence opens an urgent ticket with an attachment → Support finds it at the top of the queue in admin,
 adds an internal note and answers (the member is e-mailed) → the member reads the answer, never the note,
-and rates it."""
+and rates it → the organisation's admin opens the usage page and exports the CSV."""
 
 import re
 
@@ -26,7 +26,13 @@ def people(settings, tmp_path):
     LicenceFactory(organisation=org)
     member = verified_user("milton@initech.example", "Milton Member")
     MembershipFactory(organisation=org, user=member, role="member")
-    return {"member": member, "agent": staff_in("Support", email="sam@lyceum.test", display_name="Sam Support")}
+    admin = verified_user("ada@initech.example", "Ada Admin")
+    MembershipFactory(organisation=org, user=admin, role="admin")
+    return {
+        "member": member,
+        "admin": admin,
+        "agent": staff_in("Support", email="sam@lyceum.test", display_name="Sam Support"),
+    }
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -87,4 +93,17 @@ def test_urgent_ticket_answered_in_admin_and_rated(page: Page, live_server, clie
     assert_no_sideways_scroll(page, "the rated ticket")
     ticket.refresh_from_db()
     assert (ticket.rating, ticket.status, ticket.assignee) == (5, "solved", agent)
+
+    # 4. The organisation's admin opens the usage page and exports it.
+    browse_as(page, base, client, people["admin"])
+    page.goto(f"{base}/orgs/initech/")
+    page.get_by_role("navigation", name="Organisation").get_by_role("link", name="Usage").click()
+    expect(page.locator("#seat-usage")).to_contain_text("Bought")
+    expect(page.get_by_role("img", name="API calls per month over the last year")).to_be_visible()
+    assert_no_sideways_scroll(page, "the usage page")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export as CSV").click()
+    assert download.value.suggested_filename == "initech-usage.csv"
+    exported = open(download.value.path(), encoding="utf-8").read().splitlines()
+    assert exported[0] == "metric,period,value" and any(line.startswith("seats_bought,") for line in exported)
     assert console_errors == []
