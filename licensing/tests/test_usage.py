@@ -167,3 +167,22 @@ def test_the_usage_api_is_scoped_to_the_organisation(org, licence, other_org):
     schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     operation = schema["paths"]["/api/v1/orgs/{slug}/usage/"]["get"]
     assert {"401", "403", "404", "429"} <= set(operation["responses"]) and "example" in str(operation)
+
+
+def test_the_usage_page_reads_a_fixed_number_of_queries(client, org, licence, org_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org_admin)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/orgs/acme/usage/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    take_seats(licence, 4)
+    for months_back in range(1, 6):
+        period = usage.month_of(datetime.now(UTC) - timedelta(days=31 * months_back))
+        ApiUsage.objects.create(organisation=org, period=period, calls=months_back)
+    assert count() == few

@@ -107,3 +107,21 @@ def test_attainment_per_week_and_priority(client, member, agent):
     assert (week["met"], week["total"]) == (2, 4)
     assert SLAClock.objects.filter(ticket=late, breached_at__isnull=False).count() == 2
     assert 'aria-label="SLA attainment per week"' in page.content.decode()
+
+
+def test_the_queue_reads_a_fixed_number_of_queries(client, member, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(agent)
+    open_as(member, "First", "urgent")
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("admin:support_ticket_changelist")).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for n in range(5):
+        open_as(member, f"More {n}", "normal")
+    assert count() == few
