@@ -292,10 +292,10 @@ def _apply(licence: Licence, state: StripeState) -> None:
         record(licence, f"status_{licence.status}", reason=f"Stripe: subscription {state.status}")
     if licence.status != before or term_before != (licence.term_started_at, licence.ends_at, licence.seats):
         seats.sync_entitlements(licence, reason=f"Licence {licence.get_status_display().lower()}")
-    if licence.status != before and licence.status in Licence.ENDED_STATUSES:
-        renewals.tell_members_ended(licence)
         if licence.status == Licence.Status.ACTIVE:
             keys.issue_licence_key(licence, reason="activated" if licence.status != before else "terms changed")
+    if licence.status != before and licence.status in Licence.ENDED_STATUSES:
+        renewals.tell_members_ended(licence)
     org = licence.organisation
     if licence.status == Licence.Status.ACTIVE and before == Licence.Status.PENDING_PAYMENT:
         send_email("licence_active", org.billing_email, licence=licence, organisation=org.name)
