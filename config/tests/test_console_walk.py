@@ -34,6 +34,7 @@ from marketplace.services import earnings, instructors, learning, payouts, purch
 from marketplace.tests.factories import InstructorFactory, course_with_lessons
 from stripe_emulator.webhooks import sign
 from subscriptions.models import Subscription, Tier
+from support import demo as support_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -195,6 +196,7 @@ def busy_site(emulator, settings):
     rewards_earning.correct(learner, amount=200, reason="Walk", by=SuperUserFactory(), key="walk-correction")
     rewards_shop.redeem(learner, ShopItem.objects.get(code="badge-scholar").pk, key="walk-badge")
     licensing_demo.seed_demo()
+    support_demo.seed_demo()  # a ticket from a member of the demo organisation
     organisations.add_domain(Organisation.objects.get(), "acme-walk.test")
 
     # A webhook as Stripe sends it (dj-stripe keeps its trigger).
