@@ -42,8 +42,13 @@ def verified_user(email: str, name: str, **fields):
 def browse_as(page: Page, base_url: str, client, user) -> None:
     """Give the browser `user`'s session (replacing whoever it was signed in as)."""
     client.force_login(user)
+    # Leave the previous identity's page first, so nothing it still loads can answer into the new cookie jar.
+    page.goto("about:blank")
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
+    session = client.cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url, "httpOnly": True}])
+    held = {c["name"]: c["value"] for c in page.context.cookies(base_url)}
+    assert held == {"sessionid": session}, f"the browser holds {held}, not the session of {user}"
 
 
 def pay_on_hosted_page(page: Page, card: str, name: str = "Leo Learner") -> None:
