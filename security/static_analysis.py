@@ -54,6 +54,13 @@ EXPLAINED: dict[tuple[str, str], str] = {
         "The emulator (never deployed) delivers webhooks to endpoints registered through its own API in tests "
         "and development."
     ),
+    ("B310", "loadtest/run.py"): (
+        "The load-test runner polls the servers it started itself, on http://127.0.0.1 ports it picked."
+    ),
+    ("B602", "loadtest/run.py"): (
+        "The load-test runner starts gunicorn with the Procfile's own `web:` line (read from the repository, "
+        "no outside input), through a shell so the line's `env` and ${...} defaults work as in production."
+    ),
 }
 
 
