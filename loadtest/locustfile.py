@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import time
 from urllib.parse import urlsplit
 
 import altcha
@@ -42,11 +43,17 @@ def _load_catalogue(environment, **kwargs):
     """The published courses (id, slug, free or paid), read once from the public API."""
     import requests
 
-    page, url = 0, environment.host.rstrip("/") + "/api/v1/courses/?page_size=100"
-    while url and page < 10:
-        body = requests.get(url, timeout=30, headers={"X-Forwarded-For": "198.19.255.254"}).json()
-        CATALOGUE.extend({"id": c["id"], "slug": c["slug"], "free": c["is_free"]} for c in body["results"])
-        url, page = body.get("next"), page + 1
+    for attempt in range(5):  # the site may still be draining a previous profile's queue
+        try:
+            page, url, found = 0, environment.host.rstrip("/") + "/api/v1/courses/?page_size=100", []
+            while url and page < 10:
+                body = requests.get(url, timeout=120, headers={"X-Forwarded-For": "198.19.255.254"}).json()
+                found.extend({"id": c["id"], "slug": c["slug"], "free": c["is_free"]} for c in body["results"])
+                url, page = body.get("next"), page + 1
+            CATALOGUE[:] = found
+            break
+        except (requests.RequestException, ValueError, KeyError):
+            time.sleep(10 * (attempt + 1))
     if not CATALOGUE:
         raise RuntimeError("the catalogue is empty: run `manage.py seed_demo` first")
 
