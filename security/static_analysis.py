@@ -54,6 +54,9 @@ EXPLAINED: dict[tuple[str, str], str] = {
         "The emulator (never deployed) delivers webhooks to endpoints registered through its own API in tests "
         "and development."
     ),
+    ("B314", "security/report.py"): (
+        "The report parses the JUnit XML file that the pytest it has just run wrote into its own temporary folder."
+    ),
     ("B310", "loadtest/run.py"): (
         "The load-test runner polls the servers it started itself, on http://127.0.0.1 ports it picked."
     ),
