@@ -27,6 +27,7 @@ INSTRUCTOR = "instructor"  # signed in, and only their own courses
 ORG_ADMIN = "org admin"  # signed in, and only an organisation they administer
 SECRET = "secret"  # the URL's own token, a webhook signature or a key is the credential
 CONSOLE = "console"  # staff with MFA: accounts/permission_table.py says which group may do what
+STAFF = "staff act"  # a staff operation: accounts/permission_table.py says which groups; learners refused
 FLOW = "sign-in step"  # a step of a sign-in in progress (code, second factor); without one, back to sign-in
 
 ACCESS: dict[str, str] = {
@@ -163,8 +164,25 @@ ACCESS: dict[str, str] = {
     "api:licence-activation": SECRET,
     "api:org-seats": SECRET,  # an organisation API key
     "api:org-seat": SECRET,
+    # rewards
+    "rewards:wallet": SIGNED_IN,
+    "rewards:league": SIGNED_IN,
+    "rewards:shop": SIGNED_IN,
+    "rewards:redeem": SIGNED_IN,
+    "rewards:friends": SIGNED_IN,
+    "rewards:follow": SIGNED_IN,
+    "rewards:unfollow": SIGNED_IN,
+    "rewards:profile": SIGNED_IN,
+    "api:rewards-wallet": SIGNED_IN,
+    "api:rewards-entries": SIGNED_IN,
+    "api:rewards-streak": SIGNED_IN,
+    "api:rewards-leaderboard": SIGNED_IN,
+    "api:rewards-shop": SIGNED_IN,
+    "api:rewards-redeem": SIGNED_IN,
+    "api:rewards-follows": SIGNED_IN,
+    "api:rewards-adjustments": STAFF,
 }
-NEEDS_SIGN_IN = {SIGNED_IN, OWNER, INSTRUCTOR, ORG_ADMIN, CONSOLE, FLOW}
+NEEDS_SIGN_IN = {SIGNED_IN, OWNER, INSTRUCTOR, ORG_ADMIN, CONSOLE, FLOW, STAFF}
 # Console URLs that are not console pages: signing out of it is harmless for anyone.
 CONSOLE_EXCEPTIONS = {"admin:logout": PUBLIC}
 # Visitors come from outside: /metrics answers the internal network (and a token) only.
@@ -261,6 +279,8 @@ def test_signed_in_people_reach_their_own_pages_and_no_console_page_unless_staff
         response = call(client, fill(route), **(bearer if route.startswith("api/") else {}))
         if access == SIGNED_IN and refused(response):
             wrong.append((name, response.status_code, "refused"))
+        if access == STAFF and role == "learner" and not refused(response) and response.status_code != 405:
+            wrong.append((name, response.status_code, "a learner reached a staff operation"))
         if access == CONSOLE and role == "learner" and not refused(response) and name != "admin:index":
             wrong.append((name, response.status_code, "a learner reached the console"))
         if access == INSTRUCTOR and response.status_code == 200:
