@@ -164,6 +164,21 @@ ACCESS: dict[str, str] = {
     "api:licence-activation": SECRET,
     "api:org-seats": SECRET,  # an organisation API key
     "api:org-seat": SECRET,
+    "licensing:org_cancel_renewal": ORG_ADMIN,
+    "licensing:org_usage": ORG_ADMIN,
+    "licensing:org_usage_csv": ORG_ADMIN,
+    "api:org-usage": SECRET,  # an organisation API key (or its admin)
+    "api:org-renewal": SECRET,
+    "api:org-renewal-seats": SECRET,
+    # support
+    "support:help": PUBLIC,  # the help page; tickets need an eligible signed-in person
+    "support:new_ticket": SIGNED_IN,
+    "support:ticket": OWNER,
+    "support:reply": OWNER,
+    "support:update": OWNER,
+    "api:support-tickets": SIGNED_IN,
+    "api:support-ticket": OWNER,
+    "api:support-ticket-replies": OWNER,
     # rewards
     "rewards:wallet": SIGNED_IN,
     "rewards:league": SIGNED_IN,
