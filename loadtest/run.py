@@ -222,6 +222,8 @@ def main(argv=None) -> int:
     env = server_environment(database_url, site_port, emulator_port, metrics_dir, args.web_concurrency)
     servers = Servers(out, env)
     summaries: list[dict] = []
+    # A run stopped from outside (CI's timeout, a cancelled job: SIGTERM) still stops the servers it started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         emulator, web, worker, accounts_file = start_site(servers, env, base, emulator_port, database_url, metrics_dir)
         pids = {"gunicorn": web.pid, "celery": worker.pid, "emulator": emulator.pid}
