@@ -27,8 +27,9 @@ END;
 $$ LANGUAGE plpgsql;
 """
 
+# OR REPLACE (PostgreSQL 14+): running this again (the rollback test re-runs every data step) is harmless.
 TRIGGER = """
-CREATE TRIGGER lyceum_audit_append_only
+CREATE OR REPLACE TRIGGER lyceum_audit_append_only
 BEFORE UPDATE OR DELETE ON auditlog_logentry
 FOR EACH ROW EXECUTE FUNCTION lyceum_audit_append_only();
 """

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('marketplace', '0006_remove_earningsentry_available_at'),
+        ('marketplace', '0001_initial'),  # only Course is referenced: rolling marketplace back must not drop rewards
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
