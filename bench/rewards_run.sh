@@ -19,49 +19,13 @@ ROUNDS=${BENCH_ROUNDS:-1}
 WARMUP=${BENCH_WARMUP:-2s}
 SEARCH_WORD=${BENCH_SEARCH:-python}
 COURSE_SLUG=${BENCH_COURSE_SLUG:-bench-python-for-data-analysis}
-export PORT=${BENCH_PORT:-8765}
-export WEB_CONCURRENCY=${WEB_CONCURRENCY:-3}
-export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/lyceum_bench}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14}
-
-command -v wrk >/dev/null || { echo "wrk is not installed (Debian/Ubuntu: apt-get install -y wrk)" >&2; exit 1; }
-case $DATABASE_URL in postgres*|pgsql*) ;; *) echo "DATABASE_URL must point at PostgreSQL" >&2; exit 1 ;; esac
-
-# Production settings, with safe local values for what prod.py requires. Fresh random secrets each run;
-# the Stripe keys are test-mode placeholders (no page in the benchmark talks to Stripe).
-
-export DJANGO_SETTINGS_MODULE=config.settings.prod
-SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
-ALTCHA_HMAC_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
-export SECRET_KEY ALTCHA_HMAC_KEY
-export DEBUG=false
-export ALLOWED_HOSTS=127.0.0.1,localhost
-export SITE_URL=https://lyceum.bench.invalid
-export STRIPE_SECRET_KEY=sk_test_LyceumBenchmark000000000
-export STRIPE_PUBLISHABLE_KEY=pk_test_LyceumBenchmark000000000
-export STRIPE_API_BASE=http://127.0.0.1:12111
-export STRIPE_LIVE_MODE=false
-export EMAIL_URL=consolemail://
-unset SENTRY_DSN
-# Every request comes from 127.0.0.1, so the per-IP API throttles would answer 429 after 100 requests:
-# "off" lifts them for this process only (see _api_rate in config/settings/base.py; unset = the defaults).
-export API_ANON_RATE=off API_USER_RATE=off
-
-OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/lyceum-bench.XXXXXX")}
-mkdir -p "$OUT"
-BASE="http://127.0.0.1:$PORT"
-# TLS ends at the proxy in production; this header says so (SECURE_PROXY_SSL_HEADER), so no HTTPS redirect.
-PROTO_HEADER="X-Forwarded-Proto: https"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 
 GUNICORN_PID=""
 cleanup() {
   local status=$?
-  if [[ -n $GUNICORN_PID ]] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
-    kill -TERM "$GUNICORN_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$GUNICORN_PID" 2>/dev/null || true
-    wait "$GUNICORN_PID" 2>/dev/null || true
-  fi
+  stop "$GUNICORN_PID"
   if [[ $status -ne 0 && $status -ne 3 ]]; then echo "benchmark failed (status $status); logs in $OUT" >&2; fi
   exit "$status"
 }
