@@ -5,7 +5,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .admin_actions import run_on_each, with_reason
+from config.admin_tools import run_on_each
+
+from .admin_actions import with_reason
 from .forms import ApproveRefundForm, DeclineRefundForm, HideReviewForm, RejectCourseForm
 from .models import (
     Category,

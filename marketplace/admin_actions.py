@@ -1,30 +1,10 @@
-"""The two shapes every marketplace admin action takes: run a service on each selected row, and ask
-for a reason first. The services hold the rules; these only report what happened."""
+"""Asking for a reason before a marketplace admin action (running a service on each row is
+config.admin_tools.run_on_each). The services hold the rules; these only report what happened."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.template.response import TemplateResponse
-
-from config.errors import DomainError
-
-
-def run_on_each(modeladmin, request, queryset: Iterable, call: Callable, *, done: str, noun: str, label=str) -> None:
-    """`call(obj)` for every row; one success message with the count, one error message per refusal.
-
-    `call` may return a string instead of raising to report a row that did not go through."""
-    succeeded = 0
-    for obj in queryset:
-        try:
-            problem = call(obj)
-        except DomainError as exc:
-            problem = exc.message
-        if isinstance(problem, str) and problem:
-            modeladmin.message_user(request, f"{label(obj)}: {problem}", messages.ERROR)
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {noun}(s) {done}.", messages.SUCCESS)
 
 
 def with_reason(

@@ -9,24 +9,14 @@ import uuid
 from django.contrib import admin, messages
 
 from billing.interface import BPS, MoneyError, format_bps, format_money, parse_amount
+from config.admin_tools import ReadOnlyAdmin, run_on_each
 from config.errors import DomainError
 
-from .admin_actions import run_on_each, with_reason
+from .admin_actions import with_reason
 from .forms import LedgerCorrectionForm
 from .models import EarningsEntry, InstructorBalance, Payout, RevenueShareRule, Sale
 from .services import earnings
 from .services import payouts as payout_services
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RevenueShareRule)

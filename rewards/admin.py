@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from config.admin_tools import ReadOnlyAdmin
 from config.errors import DomainError
 
 from . import selectors
@@ -27,17 +28,6 @@ from .models import (
     TokenEntry,
 )
 from .services import earning, leagues
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NoDeleteAdmin(admin.ModelAdmin):

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.admin_tools import run_on_each
 from config.errors import DomainError
 
 from . import selectors, services
@@ -72,23 +73,18 @@ class ClockInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, call, done: str) -> None:
-    succeeded = 0
-    for ticket in queryset:
-        try:
-            call(ticket)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{ticket.reference}: {exc.message}", messages.ERROR)
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} ticket(s) {done}.", messages.SUCCESS)
-
-
 def _with_form(modeladmin, request, queryset, form_class, *, title, submit, apply, done):
     form = form_class(request.POST if "apply" in request.POST else None)
     if form.is_valid():
-        _run(modeladmin, request, queryset, lambda t: apply(t, form.cleaned_data), done)
+        run_on_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda t: apply(t, form.cleaned_data),
+            done=done,
+            noun="ticket",
+            label=lambda t: t.reference,
+        )
         return None
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -212,7 +208,15 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.action(description="Assign to me", permissions=["work"])
     def assign_to_me(self, request, queryset):
-        _run(self, request, queryset, lambda t: services.assign(t, request.user, by=request.user), "assigned to you")
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda t: services.assign(t, request.user, by=request.user),
+            done="assigned to you",
+            noun="ticket",
+            label=lambda t: t.reference,
+        )
 
     @admin.action(description="Reassign", permissions=["work"])
     def reassign(self, request, queryset):

@@ -1,31 +1,17 @@
 """The two shapes of a licensing admin action: run a service on each selected row, or ask for a reason (and
 other inputs) first. Services hold the rules; these only report what happened."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from config.errors import DomainError
+from config.admin_tools import run_on_each
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
-
-
-def run_on_each(modeladmin, request, queryset: Iterable, call: Callable, *, done: str) -> int:
-    succeeded = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
-    return succeeded
 
 
 def with_form(
@@ -48,16 +34,3 @@ def with_form(
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/licensing/action_form.html", context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by services only: staff look, never edit or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

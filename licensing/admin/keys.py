@@ -4,9 +4,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from config.admin_tools import ReadOnlyAdmin
+
 from ..models import Activation, OrganisationAPIKey, SigningKey
 from ..services import keys
-from ._actions import ReadOnlyAdmin, ReasonForm, with_form
+from ._actions import ReasonForm, with_form
 
 
 @admin.register(SigningKey)

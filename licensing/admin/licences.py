@@ -5,11 +5,12 @@ from django.contrib import admin
 from django.utils import timezone
 
 from billing.interface import format_money
+from config.admin_tools import ReadOnlyAdmin
 
 from .. import selectors
 from ..models import Licence, LicenceEvent, Seat
 from ..services import licences
-from ._actions import ReadOnlyAdmin, ReasonForm, with_form
+from ._actions import ReasonForm, with_form
 
 
 class ExtendForm(ReasonForm):

@@ -1,8 +1,10 @@
 from django.contrib import admin
 
+from config.admin_tools import ReadOnlyAdmin
+
 from ..models import Membership, Organisation, OrganisationDomain
 from ..services import organisations
-from ._actions import ReadOnlyAdmin, with_form
+from ._actions import with_form
 
 
 class MembershipInline(admin.TabularInline):

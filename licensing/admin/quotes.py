@@ -6,12 +6,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing.interface import CURRENCIES, format_money, parse_amount
+from config.admin_tools import ReadOnlyAdmin, run_on_each
 from config.errors import DomainError
 
 from ..models import PaymentMethod, Quote, QuoteVersion
 from ..models.quotes import MAX_SEATS, TERM_CHOICES
 from ..services import quotes
-from ._actions import ReadOnlyAdmin, run_on_each, with_form
+from ._actions import with_form
 
 
 class PrepareForm(forms.Form):
