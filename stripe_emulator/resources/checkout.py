@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import html
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..errors import CardError, InvalidRequest, StripeError, invalid, missing
 from ..routing import (
@@ -242,7 +243,9 @@ def _discounts(request, params, mode, total) -> tuple[list, int]:
     else:
         raise missing("discounts[0][promotion_code]")
     if coupon.get("percent_off") is not None:
-        amount = int(total * float(coupon["percent_off"]) / 100 + 0.5)
+        # Exact decimal arithmetic, half up, as Stripe rounds a percentage discount to the minor unit.
+        share = Decimal(str(coupon["percent_off"])) * total / 100
+        amount = int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     else:
         amount = int(coupon.get("amount_off") or 0)
     amount = min(amount, total)
